@@ -1,0 +1,24 @@
+-- Stores one message and fans it out, atomically, in one round trip.
+-- KEYS: meta, log, cid. ARGV: epoch candidate, max history, client id ('' for none),
+-- body (the JSON object's members after epoch and offset, with its closing brace),
+-- channel, idempotency window, publish command (PUBLISH or SPUBLISH).
+-- Returns {epoch, offset, duplicate(0|1), stored payload of the duplicate or nothing}.
+local epoch = room_epoch()
+local cid = ARGV[3]
+if cid ~= '' then
+  local seen = redis.call('ZSCORE', KEYS[3], cid)
+  if seen then
+    local entry = redis.call('XRANGE', KEYS[2], seen .. '-0', seen .. '-0')
+    if entry[1] then return {epoch, tonumber(seen), 1, entry[1][2][2]} end
+    return {epoch, tonumber(seen), 1}
+  end
+end
+local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+local payload = '{"epoch":"' .. epoch .. '","offset":' .. offset .. ',' .. ARGV[4]
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-0', 'm', payload)
+if cid ~= '' then
+  redis.call('ZADD', KEYS[3], offset, cid)
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
+end
+redis.call(ARGV[7], ARGV[5], payload)
+return {epoch, offset, 0}

@@ -1,0 +1,59 @@
+import type {
+  HistoryPage,
+  HistoryQuery,
+  MessageDraft,
+  PresenceMember,
+  PublishResult,
+  RoomListener,
+  RoomPosition,
+} from './types.js';
+
+export type BrokerHealthEvent =
+  | { readonly type: 'connected' }
+  | { readonly type: 'disconnected'; readonly reason: string }
+  | { readonly type: 'epoch_changed'; readonly room: string; readonly position: RoomPosition };
+
+export type BrokerHealthListener = (event: BrokerHealthEvent) => void;
+
+export interface BrokerOptions {
+  /** Messages kept per room (approximately, for Redis streams). */
+  readonly historySize: number;
+  /** How long a presence entry lives without a refresh from its node. */
+  readonly presenceTtlMs: number;
+  /** Client ids remembered per room for idempotent publish. */
+  readonly idempotencyWindow?: number;
+}
+
+/**
+ * The chat backend every gateway node talks to. Two implementations pass one contract suite:
+ * MemoryBroker (single node, in process) and RedisBroker (a cluster of nodes on Redis).
+ */
+export interface Broker {
+  readonly kind: 'memory' | 'redis';
+  /** Starts connecting; resolves once ready, or rejects after `timeoutMs` while it keeps retrying. */
+  start(timeoutMs?: number): Promise<void>;
+  /** Stops; with `cleanup` (the default) removes this node's presence entries first. */
+  stop(options?: { cleanup?: boolean }): Promise<void>;
+  isConnected(): boolean;
+  onHealth(listener: BrokerHealthListener): () => void;
+
+  /** Stores the message and fans it out, atomically assigning the room's next offset. */
+  publish(room: string, draft: MessageDraft): Promise<PublishResult>;
+  /**
+   * Adds a listener for a room's live traffic. The first local listener subscribes the node to
+   * the room, the last one to leave unsubscribes it. Resolves with the position after which the
+   * listener receives every message in order, each once.
+   */
+  subscribe(room: string, listener: RoomListener): Promise<RoomPosition>;
+  unsubscribe(room: string, listener: RoomListener): Promise<void>;
+  /** Rooms this node is subscribed to right now. */
+  subscribedRooms(): readonly string[];
+
+  history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+  position(room: string): Promise<RoomPosition>;
+
+  /** Announces a member in a room; the broker refreshes it until removed or the node stops. */
+  presenceAdd(room: string, member: PresenceMember): Promise<void>;
+  presenceRemove(room: string, memberId: string): Promise<void>;
+  presenceList(room: string): Promise<readonly PresenceMember[]>;
+}

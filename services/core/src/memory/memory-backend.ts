@@ -1,0 +1,156 @@
+import { newEpochCandidate } from '../epoch.js';
+import type { ChatMessage, MessageDraft, PresenceEvent, PresenceMember, RoomPosition } from '../types.js';
+
+/** What the backend calls on a connected broker: the in-process equivalent of a Redis connection. */
+export interface MemoryConnection {
+  deliver(payload: ChatMessage | PresenceEvent): void;
+  onBackendRestart(phase: 'down' | 'up'): void;
+}
+
+interface MemoryRoom {
+  readonly epoch: string;
+  offset: number;
+  readonly log: ChatMessage[];
+  readonly cids: Map<string, ChatMessage>;
+  readonly presence: Map<string, { member: PresenceMember; expiresAt: number }>;
+}
+
+export interface StoredResult {
+  readonly message: ChatMessage;
+  readonly duplicate: boolean;
+}
+
+/**
+ * The in-process stand-in for Redis: rooms with epoch, offset, bounded log, recent client ids and
+ * presence, plus per-room channels. One backend may serve several brokers (nodes) in one process.
+ */
+export class MemoryBackend {
+  private readonly rooms = new Map<string, MemoryRoom>();
+  private readonly channels = new Map<string, Set<MemoryConnection>>();
+  private readonly connections = new Set<MemoryConnection>();
+
+  connect(connection: MemoryConnection): void {
+    this.connections.add(connection);
+  }
+
+  disconnect(connection: MemoryConnection): void {
+    this.connections.delete(connection);
+    for (const [room, members] of this.channels) {
+      members.delete(connection);
+      if (members.size === 0) this.channels.delete(room);
+    }
+  }
+
+  subscribe(room: string, connection: MemoryConnection): void {
+    let members = this.channels.get(room);
+    if (!members) this.channels.set(room, (members = new Set()));
+    members.add(connection);
+  }
+
+  unsubscribe(room: string, connection: MemoryConnection): void {
+    const members = this.channels.get(room);
+    members?.delete(connection);
+    if (members?.size === 0) this.channels.delete(room);
+  }
+
+  /** Rooms with at least one subscribed connection, like `PUBSUB CHANNELS`. */
+  subscribedChannels(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  subscriberCount(room: string): number {
+    return this.channels.get(room)?.size ?? 0;
+  }
+
+  store(room: string, draft: MessageDraft, ts: number, historySize: number, idempotencyWindow: number): StoredResult {
+    const state = this.room(room);
+    const seen = draft.cid === undefined ? undefined : state.cids.get(draft.cid);
+    if (seen) return { message: seen, duplicate: true };
+    state.offset += 1;
+    const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts };
+    const message: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
+    state.log.push(message);
+    if (state.log.length > historySize) state.log.shift();
+    if (draft.cid !== undefined) {
+      state.cids.set(draft.cid, message);
+      if (state.cids.size > idempotencyWindow) state.cids.delete(state.cids.keys().next().value as string);
+    }
+    this.publish(room, message);
+    return { message, duplicate: false };
+  }
+
+  /** Advances the offset and stores a message without publishing it: a lost pub/sub message, for tests. */
+  storeSilently(room: string, draft: MessageDraft, historySize: number): ChatMessage {
+    const state = this.room(room);
+    state.offset += 1;
+    const message: ChatMessage = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts: Date.now() };
+    state.log.push(message);
+    if (state.log.length > historySize) state.log.shift();
+    return message;
+  }
+
+  read(room: string, after: number, limit: number): { position: RoomPosition; messages: ChatMessage[] } {
+    const state = this.room(room);
+    const position = { epoch: state.epoch, offset: state.offset };
+    if (limit <= 0) return { position, messages: [] };
+    if (after < 0) return { position, messages: state.log.slice(-limit) };
+    const first = state.log[0]?.offset ?? state.offset + 1;
+    const start = Math.max(0, after + 1 - first);
+    return { position, messages: state.log.slice(start, start + limit) };
+  }
+
+  presenceAdd(room: string, member: PresenceMember, expiresAt: number): void {
+    const state = this.room(room);
+    const existed = state.presence.has(member.id);
+    state.presence.set(member.id, { member, expiresAt });
+    if (!existed) this.publish(room, { room, event: 'join', member });
+  }
+
+  presenceRemove(room: string, memberId: string): void {
+    const entry = this.rooms.get(room)?.presence.get(memberId);
+    if (!entry) return;
+    this.rooms.get(room)?.presence.delete(memberId);
+    this.publish(room, { room, event: 'leave', member: entry.member });
+  }
+
+  /** Drops expired entries (announcing each leave once) and returns the rest. */
+  presenceSweep(room: string, now: number): PresenceMember[] {
+    const state = this.rooms.get(room);
+    if (!state) return [];
+    const alive: PresenceMember[] = [];
+    for (const [id, entry] of state.presence) {
+      if (entry.expiresAt > now) {
+        alive.push(entry.member);
+        continue;
+      }
+      state.presence.delete(id);
+      this.publish(room, { room, event: 'leave', member: entry.member });
+    }
+    return alive;
+  }
+
+  /** Loses every room's data, as a Redis without persistence does when it restarts. */
+  restart(): void {
+    const connected = [...this.connections];
+    for (const connection of connected) connection.onBackendRestart('down');
+    this.rooms.clear();
+    this.channels.clear();
+    for (const connection of connected) connection.onBackendRestart('up');
+  }
+
+  private room(room: string): MemoryRoom {
+    let state = this.rooms.get(room);
+    if (!state) {
+      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map() };
+      this.rooms.set(room, state);
+    }
+    return state;
+  }
+
+  private publish(room: string, payload: ChatMessage | PresenceEvent): void {
+    const members = this.channels.get(room);
+    if (!members) return;
+    // Delivered after the caller's turn, like a network hop: a publisher never re-enters itself.
+    for (const connection of members) queueMicrotask(() => connection.deliver(payload));
+  }
+}

@@ -1,0 +1,153 @@
+import type { Broker, BrokerHealthListener, BrokerOptions } from '../broker.js';
+import { BrokerUnavailableError } from '../errors.js';
+import { HealthEmitter } from '../health-emitter.js';
+import { LocalPresence } from '../local-presence.js';
+import { RoomRegistry } from '../room-registry.js';
+import type {
+  ChatMessage,
+  HistoryPage,
+  HistoryQuery,
+  MessageDraft,
+  PresenceEvent,
+  PresenceMember,
+  PublishResult,
+  RoomListener,
+  RoomPosition,
+} from '../types.js';
+import { MemoryBackend, type MemoryConnection } from './memory-backend.js';
+
+export interface MemoryBrokerOptions extends BrokerOptions {
+  /** Share one backend between brokers to run several nodes in one process (tests). */
+  readonly backend?: MemoryBackend;
+}
+
+/** The embedded broker of a single node: Redis semantics (offsets, epoch, history, idempotency, presence) in process. */
+export class MemoryBroker implements Broker {
+  readonly kind = 'memory' as const;
+  readonly backend: MemoryBackend;
+  private readonly registry: RoomRegistry;
+  private readonly health = new HealthEmitter();
+  private readonly localPresence = new LocalPresence();
+  private readonly idempotencyWindow: number;
+  private readonly connection: MemoryConnection;
+  /** Linked to the backend; `connected` is reported only once rooms are resynchronised too. */
+  private linked = false;
+
+  constructor(private readonly options: MemoryBrokerOptions) {
+    this.backend = options.backend ?? new MemoryBackend();
+    this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
+    this.connection = {
+      deliver: (payload) => this.onPayload(payload),
+      onBackendRestart: (phase) => {
+        this.linked = phase === 'up';
+        if (!this.linked) {
+          this.health.setConnected(false, 'backend restarted');
+          return;
+        }
+        void this.registry.resync().then(() => this.health.setConnected(this.linked));
+      },
+    };
+    this.registry = new RoomRegistry({
+      subscribeChannels: async (rooms) => {
+        this.ensureConnected();
+        for (const room of rooms) this.backend.subscribe(room, this.connection);
+      },
+      unsubscribeChannel: async (room) => this.backend.unsubscribe(room, this.connection),
+      readRoom: async (room, after, limit) => {
+        this.ensureConnected();
+        return this.backend.read(room, after, limit);
+      },
+      onEpochChange: (room, position) => this.health.emit({ type: 'epoch_changed', room, position }),
+      onBackfillGap: () => undefined,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.backend.connect(this.connection);
+    this.linked = true;
+    this.health.setConnected(true);
+    this.localPresence.startHeartbeat(Math.max(20, Math.floor(this.options.presenceTtlMs / 3)), async () => this.heartbeat());
+  }
+
+  async stop({ cleanup = true }: { cleanup?: boolean } = {}): Promise<void> {
+    this.localPresence.stopHeartbeat();
+    if (cleanup) for (const [room, member] of this.localPresence.entries()) this.backend.presenceRemove(room, member.id);
+    this.localPresence.clear();
+    this.backend.disconnect(this.connection);
+    this.linked = false;
+    this.health.setConnected(false, 'stopped');
+  }
+
+  isConnected(): boolean {
+    return this.health.isConnected;
+  }
+
+  onHealth(listener: BrokerHealthListener): () => void {
+    return this.health.on(listener);
+  }
+
+  async publish(room: string, draft: MessageDraft): Promise<PublishResult> {
+    this.ensureConnected();
+    const ts = draft.ts ?? Date.now();
+    const { message, duplicate } = this.backend.store(room, draft, ts, this.options.historySize, this.idempotencyWindow);
+    return { room, epoch: message.epoch, offset: message.offset, ts: message.ts, duplicate };
+  }
+
+  subscribe(room: string, listener: RoomListener): Promise<RoomPosition> {
+    return this.registry.add(room, listener);
+  }
+
+  unsubscribe(room: string, listener: RoomListener): Promise<void> {
+    return this.registry.remove(room, listener);
+  }
+
+  subscribedRooms(): readonly string[] {
+    return this.registry.liveRooms();
+  }
+
+  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    this.ensureConnected();
+    const { position, messages } = this.backend.read(room, query.after ?? -1, query.limit);
+    return { ...position, messages };
+  }
+
+  async position(room: string): Promise<RoomPosition> {
+    this.ensureConnected();
+    return this.backend.read(room, -1, 0).position;
+  }
+
+  async presenceAdd(room: string, member: PresenceMember): Promise<void> {
+    this.ensureConnected();
+    this.localPresence.add(room, member);
+    this.backend.presenceAdd(room, member, Date.now() + this.options.presenceTtlMs);
+  }
+
+  async presenceRemove(room: string, memberId: string): Promise<void> {
+    this.ensureConnected();
+    this.localPresence.remove(room, memberId);
+    this.backend.presenceRemove(room, memberId);
+  }
+
+  async presenceList(room: string): Promise<readonly PresenceMember[]> {
+    this.ensureConnected();
+    return this.backend.presenceSweep(room, Date.now());
+  }
+
+  private heartbeat(): void {
+    if (!this.health.isConnected) return;
+    const now = Date.now();
+    for (const [room, member] of this.localPresence.entries()) {
+      this.backend.presenceAdd(room, member, now + this.options.presenceTtlMs);
+    }
+    for (const room of new Set([...this.registry.liveRooms(), ...this.localPresence.rooms()])) this.backend.presenceSweep(room, now);
+  }
+
+  private onPayload(payload: ChatMessage | PresenceEvent): void {
+    if ('member' in payload) this.registry.receivePresence(payload);
+    else this.registry.receive(payload);
+  }
+
+  private ensureConnected(): void {
+    if (!this.linked) throw new BrokerUnavailableError();
+  }
+}

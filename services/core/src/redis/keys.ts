@@ -1,0 +1,17 @@
+/** Redis names of a room. Every key of a room shares the hash tag `{room}`: one cluster slot. */
+export const roomKeys = (room: string) => ({
+  meta: `chat:{${room}}:meta`,
+  log: `chat:{${room}}:log`,
+  cid: `chat:{${room}}:cid`,
+  presence: `chat:{${room}}:presence`,
+  presenceData: `chat:{${room}}:presence:data`,
+  channel: `chat:{${room}}`,
+});
+
+const CHANNEL_PREFIX = 'chat:{';
+
+/** The room a channel belongs to, or undefined for a channel that is not a room's. */
+export function roomOfChannel(channel: string): string | undefined {
+  if (!channel.startsWith(CHANNEL_PREFIX) || !channel.endsWith('}')) return undefined;
+  return channel.slice(CHANNEL_PREFIX.length, -1);
+}

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+const luaDir = new URL('../../lua/', import.meta.url);
+const read = (name: string): string => readFileSync(new URL(name, luaDir), 'utf8');
+
+/** Reply of publish.lua: epoch, offset, duplicate flag, stored payload of a duplicate. */
+export type PublishReply = [epoch: string, offset: number, duplicate: 0 | 1, stored?: string];
+/** Reply of read.lua: epoch, head offset, stored payloads oldest first. */
+export type ReadReply = [epoch: string, offset: number, payloads: string[]];
+
+export interface ChatScripts {
+  chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
+  chatRead(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<ReadReply>;
+  chatPresenceAdd(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
+  chatPresenceRemove(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
+  chatPresenceSweep(zset: string, data: string, ...args: Array<string | number>): Promise<string[]>;
+}
+
+/** Registers the Lua scripts (sent by EVALSHA, re-sent after a Redis restart forgets them). */
+export function defineChatScripts(redis: Redis): Redis & ChatScripts {
+  const roomInit = read('room-init.lua');
+  redis.defineCommand('chatPublish', { numberOfKeys: 3, lua: `${roomInit}\n${read('publish.lua')}` });
+  redis.defineCommand('chatRead', { numberOfKeys: 3, lua: `${roomInit}\n${read('read.lua')}` });
+  redis.defineCommand('chatPresenceAdd', { numberOfKeys: 2, lua: read('presence-add.lua') });
+  redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
+  redis.defineCommand('chatPresenceSweep', { numberOfKeys: 2, lua: read('presence-sweep.lua') });
+  return redis as Redis & ChatScripts;
+}
