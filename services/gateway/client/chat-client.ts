@@ -1,0 +1,261 @@
+import { encodeCursor } from './cursor.js';
+import { Emitter } from './emitter.js';
+import { Outbox, type PendingSend } from './outbox.js';
+import { PresenceBook } from './presence-book.js';
+import type { ChatMessage, ErrorEvent, ServerEvent } from './protocol.js';
+import { RoomPositions } from './room-positions.js';
+import { availableTransports, createTransport, type Endpoints } from './transport-factory.js';
+import { TransportPicker } from './transport-picker.js';
+import type { Transport, TransportClose, TransportContext, TransportName } from './transport.js';
+
+export interface ConnectionStatus {
+  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+  readonly transport: TransportName;
+  readonly node?: string;
+  readonly retryInMs?: number;
+  readonly reason?: string;
+}
+
+export interface ChatClientEvents {
+  status: ConnectionStatus;
+  /** A message not shown before, in offset order per room. */
+  message: ChatMessage;
+  presence: { readonly room: string; readonly nicks: readonly string[] };
+  /** The server could not replay everything since our position: messages may be missing. */
+  gap: { readonly room: string; readonly reason: string };
+  outbox: readonly PendingSend[];
+  error: { readonly code: string; readonly message: string };
+  nick: string;
+}
+
+export interface ChatClientOptions extends Endpoints {
+  readonly nick: string;
+  readonly rooms: readonly string[];
+  /** Transports to use, best first; by default what the browser has. */
+  readonly transports?: readonly TransportName[];
+}
+
+const RESEND_CHECK_MS = 2_000;
+const RESEND_AFTER_MS = 8_000;
+const TRANSIENT_ERRORS = new Set(['rate_limited', 'unavailable', 'broker_unavailable', 'draining']);
+
+/** A chat connection that picks a transport, reconnects, resumes, dedupes and retries sends. */
+export class ChatClient extends Emitter<ChatClientEvents> {
+  private readonly positions = new RoomPositions();
+  private readonly presence = new PresenceBook();
+  private readonly outbox = new Outbox();
+  private readonly picker: TransportPicker;
+  private readonly roomList: string[];
+  private nickname: string;
+  private transport: Transport | undefined;
+  private connected = false;
+  private stopped = true;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private resendTimer: ReturnType<typeof setInterval> | undefined;
+  private holdSendsUntil = 0;
+  private status: ConnectionStatus;
+
+  constructor(private readonly options: ChatClientOptions) {
+    super();
+    this.picker = new TransportPicker(options.transports ?? availableTransports());
+    this.roomList = [...new Set(options.rooms)];
+    this.nickname = options.nick;
+    this.status = { state: 'stopped', transport: this.picker.current };
+  }
+
+  get rooms(): readonly string[] {
+    return this.roomList;
+  }
+
+  get nick(): string {
+    return this.nickname;
+  }
+
+  get currentStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.resendTimer = setInterval(() => this.resendDue(RESEND_AFTER_MS), RESEND_CHECK_MS);
+    globalThis.addEventListener?.('online', this.onOnline);
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.resendTimer);
+    globalThis.removeEventListener?.('online', this.onOnline);
+    this.transport?.close();
+    this.transport = undefined;
+    this.connected = false;
+    this.setStatus({ state: 'stopped', transport: this.picker.current });
+  }
+
+  join(room: string): void {
+    if (this.roomList.includes(room)) return;
+    this.roomList.push(room);
+    this.transport?.join(room);
+  }
+
+  leave(room: string): void {
+    const index = this.roomList.indexOf(room);
+    if (index < 0) return;
+    this.roomList.splice(index, 1);
+    this.presence.forget(room);
+    this.transport?.leave(room);
+  }
+
+  setNick(nick: string): void {
+    if (nick === this.nickname) return;
+    this.nickname = nick;
+    this.transport?.setNick(nick);
+    this.emit('nick', nick);
+  }
+
+  /** Queues a message; it is sent now if connected and retried with the same cid until acknowledged. */
+  send(room: string, text: string): PendingSend {
+    const item = this.outbox.add(room, text);
+    this.emitOutbox();
+    if (this.connected && Date.now() >= this.holdSendsUntil && this.outbox.attempt(item)) this.transport?.send(item);
+    return item;
+  }
+
+  /** Forgets a failed send the user dismissed. */
+  discard(cid: string): void {
+    this.outbox.discard(cid);
+    this.emitOutbox();
+  }
+
+  pendingSends(): readonly PendingSend[] {
+    return this.outbox.list();
+  }
+
+  presenceOf(room: string): readonly string[] {
+    return this.presence.nicks(room);
+  }
+
+  private readonly onOnline = (): void => {
+    if (this.connected || this.stopped) return;
+    clearTimeout(this.reconnectTimer);
+    this.picker.resetDelay();
+    this.connect();
+  };
+
+  private connect(): void {
+    const name = this.picker.current;
+    const context: TransportContext = {
+      rooms: () => this.roomList,
+      nick: () => this.nickname,
+      position: (room) => this.positions.get(room),
+      cursor: (rooms) => encodeCursor(this.positions.snapshot(), rooms),
+    };
+    const transport: Transport = createTransport(name, this.options, context, {
+      onOpen: (node) => this.transport === transport && this.onOpen(name, node),
+      onNode: (node) => this.transport === transport && this.setStatus({ ...this.status, node }),
+      onEvent: (event) => this.transport === transport && this.onEvent(event),
+      onInterrupted: (reason) => this.transport === transport && this.onInterrupted(reason),
+      onClose: (close) => this.transport === transport && this.onClose(close),
+    });
+    this.transport = transport;
+    this.setStatus({ state: this.status.state === 'stopped' ? 'connecting' : 'reconnecting', transport: name });
+    transport.start();
+  }
+
+  private onOpen(name: TransportName, node: string): void {
+    this.picker.opened();
+    this.connected = true;
+    this.setStatus({ state: 'connected', transport: name, node });
+    this.resendDue(0);
+  }
+
+  private onInterrupted(reason: string): void {
+    this.connected = false;
+    this.setStatus({ state: 'reconnecting', transport: this.status.transport, reason });
+  }
+
+  private onClose(close: TransportClose): void {
+    this.transport = undefined;
+    this.connected = false;
+    if (this.stopped) return;
+    const next = this.picker.afterClose(close);
+    this.setStatus({ state: 'reconnecting', transport: next.transport, retryInMs: next.delayMs, reason: close.reason });
+    this.reconnectTimer = setTimeout(() => this.connect(), next.delayMs);
+  }
+
+  private onEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case 'joined': {
+        if (!this.roomList.includes(event.room)) return;
+        const result = this.positions.applyJoined(event);
+        this.presence.reset(event.room, event.presence);
+        for (const message of result.fresh) this.emit('message', { ...message, room: event.room });
+        this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
+        if (result.maybeMissing) this.emit('gap', { room: event.room, reason: 'the server could not replay every message since we were last connected' });
+        return;
+      }
+      case 'message':
+        if (this.roomList.includes(event.room) && this.positions.accept(event)) this.emit('message', event);
+        return;
+      case 'presence':
+        this.presence.apply(event.room, event.event, event.nick);
+        this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
+        return;
+      case 'ack':
+        if (event.cid !== null && this.outbox.ack(event.cid)) this.emitOutbox();
+        return;
+      case 'error':
+        this.onServerError(event);
+        return;
+      case 'nick':
+        if (event.nick !== this.nickname) {
+          this.nickname = event.nick;
+          this.emit('nick', event.nick);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onServerError(event: ErrorEvent): void {
+    if (event.code === 'bad_cursor') {
+      for (const room of this.roomList) {
+        this.positions.forget(room);
+        this.emit('gap', { room, reason: 'the server could not resume from our position' });
+      }
+      return;
+    }
+    if (event.code === 'draining') return;
+    const transient = event.retryAfterMs !== undefined || TRANSIENT_ERRORS.has(event.code);
+    if (transient && (event.cid !== undefined || event.about === 'send')) {
+      this.holdSendsUntil = Date.now() + (event.retryAfterMs ?? 1_000);
+      return;
+    }
+    if (event.cid !== undefined) {
+      this.outbox.fail(event.cid, event.message);
+      this.emitOutbox();
+    }
+    this.emit('error', { code: event.code, message: event.message });
+  }
+
+  private resendDue(olderThanMs: number): void {
+    if (!this.connected || !this.transport || Date.now() < this.holdSendsUntil) return;
+    const due = this.outbox.due(olderThanMs);
+    for (const item of due) {
+      if (this.outbox.attempt(item)) this.transport.send(item);
+    }
+    if (due.length > 0) this.emitOutbox();
+  }
+
+  private emitOutbox(): void {
+    this.emit('outbox', this.outbox.list());
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    this.status = status;
+    this.emit('status', status);
+  }
+}

@@ -1,0 +1,49 @@
+import { isFiniteNumber, isOffset, isRecord, isString } from './guards.js';
+import type { PendingSend } from './outbox.js';
+import type { ServerEvent } from './protocol.js';
+
+const SEND_TIMEOUT_MS = 10_000;
+
+/**
+ * Sends one message by `POST /rooms/:room/messages` (for SSE and long-poll clients) and reports the
+ * outcome as the same `ack` / `error` events a WebSocket would. A network failure or a 5xx reports
+ * nothing: the send stays pending and the client retries it with the same cid.
+ */
+export async function postMessage(base: string, item: PendingSend, nick: string, emit: (event: ServerEvent) => void): Promise<void> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), SEND_TIMEOUT_MS);
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await fetch(`${base}/rooms/${encodeURIComponent(item.room)}/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: item.text, nick, cid: item.cid }),
+      signal: controller.signal,
+      cache: 'no-store',
+    });
+    body = await response.json().catch(() => undefined);
+  } catch {
+    return;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.ok && isRecord(body)) {
+    const { room, epoch, offset } = body;
+    if (isString(room) && isString(epoch) && isOffset(offset)) {
+      emit({ type: 'ack', cid: item.cid, room, epoch, offset, duplicate: body.duplicate === true });
+    }
+    return;
+  }
+  if (response.status >= 500) return;
+  const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  emit({
+    type: 'error',
+    code: isString(error.code) ? error.code : `http_${response.status}`,
+    message: isString(error.message) ? error.message : `the server answered ${response.status}`,
+    cid: item.cid,
+    about: 'send',
+    ...(response.status === 429 ? { retryAfterMs: isFiniteNumber(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000 } : {}),
+  });
+}

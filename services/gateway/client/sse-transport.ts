@@ -1,0 +1,126 @@
+import { parseJson } from './guards.js';
+import { postMessage } from './http-send.js';
+import type { PendingSend } from './outbox.js';
+import { parseServerEvent } from './protocol.js';
+import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
+
+const EVENT_NAMES = ['welcome', 'joined', 'message', 'presence', 'error'] as const;
+
+/**
+ * Server-Sent Events from `/sse` for receiving, `POST /rooms/:room/messages` for sending.
+ * EventSource resumes by itself with `Last-Event-ID` after a dropped stream; joining a room or
+ * changing the nick opens a new stream that resumes from the client's positions via `?lastEventId=`.
+ */
+export class SseTransport implements Transport {
+  readonly name = 'sse';
+  private source: EventSource | undefined;
+  private opened = false;
+  private closed = false;
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly base: string,
+    private readonly context: TransportContext,
+    private readonly handlers: TransportHandlers,
+  ) {}
+
+  start(): void {
+    this.open();
+  }
+
+  join(): void {
+    if (this.opened) this.reopen();
+  }
+
+  leave(): void {
+    if (this.opened) this.reopen();
+  }
+
+  setNick(): void {
+    if (this.opened) this.reopen();
+  }
+
+  send(item: PendingSend): void {
+    void postMessage(this.base, item, this.context.nick(), (event) => {
+      if (!this.closed) this.handlers.onEvent(event);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.openTimer);
+    this.source?.close();
+  }
+
+  private url(): string {
+    const rooms = this.context.rooms();
+    const params = new URLSearchParams({ rooms: rooms.join(','), nick: this.context.nick() });
+    const cursor = this.context.cursor(rooms);
+    if (cursor) params.set('lastEventId', cursor);
+    return `${this.base}/sse?${params.toString()}`;
+  }
+
+  private open(): void {
+    let source: EventSource;
+    try {
+      source = new EventSource(this.url());
+    } catch (error) {
+      queueMicrotask(() => this.finish(`EventSource refused: ${String(error)}`));
+      return;
+    }
+    this.source = source;
+    // A proxy that buffers the stream delivers nothing: no welcome in time means SSE is unusable here.
+    clearTimeout(this.openTimer);
+    this.openTimer = setTimeout(() => this.finish('no welcome in time'), OPEN_TIMEOUT_MS);
+    for (const name of EVENT_NAMES) {
+      source.addEventListener(name, (event) => this.onEvent(name, event));
+    }
+  }
+
+  private reopen(): void {
+    this.source?.close();
+    this.open();
+  }
+
+  private onEvent(name: (typeof EVENT_NAMES)[number], event: Event): void {
+    if (this.closed || event.currentTarget !== this.source) return;
+    // `event: error` from the server and the EventSource's own connection error share one name;
+    // only the server's carries data.
+    if (!(event instanceof MessageEvent) || typeof event.data !== 'string') {
+      if (name === 'error') this.onConnectionError();
+      return;
+    }
+    const parsed = parseServerEvent(parseJson(event.data), name);
+    if (!parsed) return;
+    if (parsed.type === 'welcome') {
+      clearTimeout(this.openTimer);
+      this.openTimer = undefined;
+      // Also after the browser's own reconnect: the stream may now come from another node.
+      this.opened = true;
+      this.handlers.onOpen(parsed.node);
+    }
+    this.handlers.onEvent(parsed);
+  }
+
+  private onConnectionError(): void {
+    const source = this.source;
+    if (!source) return;
+    if (source.readyState === EventSource.CLOSED) {
+      // A non-200 answer or a wrong content type: EventSource gives up, so do we.
+      this.finish('the stream was refused');
+    } else if (this.opened) {
+      // The browser reconnects by itself with Last-Event-ID; wait for its new welcome.
+      this.handlers.onInterrupted('stream interrupted, the browser is reconnecting');
+      clearTimeout(this.openTimer);
+      this.openTimer = setTimeout(() => this.finish('the stream did not come back'), OPEN_TIMEOUT_MS * 3);
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.openTimer);
+    this.source?.close();
+    this.handlers.onClose({ opened: this.opened, reason, reconnect: 'backoff' });
+  }
+}

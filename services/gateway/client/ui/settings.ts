@@ -1,0 +1,67 @@
+import type { Endpoints } from '../transport-factory.js';
+
+const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const HOST_PATTERN = /^[A-Za-z0-9.\-[\]:]{1,300}$/;
+const NICK_KEY = 'chat.nick';
+const GUEST_KEY = 'chat.guest-nick';
+
+export function isValidRoom(room: string): boolean {
+  return ROOM_PATTERN.test(room);
+}
+
+export function cleanNick(nick: string): string | undefined {
+  const trimmed = nick.trim();
+  const length = [...trimmed].length;
+  // eslint-disable-next-line no-control-regex
+  return length >= 1 && length <= 32 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(trimmed) ? trimmed : undefined;
+}
+
+/** The server's address as the gateway wrote it into the page (`%%HOST:PORT%%`), else this page's host. */
+export function serverAddress(): string {
+  const meta = document.querySelector('meta[name="chat-server"]');
+  const value = meta?.getAttribute('content') ?? '';
+  return HOST_PATTERN.test(value) ? value : location.host;
+}
+
+export function endpoints(server: string): Endpoints {
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  return { wsUrl: `${scheme}://${server}/ws`, httpBase: '' };
+}
+
+/** The room to open: `?room=` when valid, else `lobby`. */
+export function initialRoom(): string {
+  const room = new URLSearchParams(location.search).get('room') ?? '';
+  return isValidRoom(room) ? room : 'lobby';
+}
+
+function storage(kind: 'local' | 'session'): Storage | undefined {
+  try {
+    return kind === 'local' ? localStorage : sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `?nick=`, else the nick the user chose before, else a guest nick kept for this tab. */
+export function initialNick(): string {
+  const fromUrl = cleanNick(new URLSearchParams(location.search).get('nick') ?? '');
+  if (fromUrl) return fromUrl;
+  const chosen = cleanNick(storage('local')?.getItem(NICK_KEY) ?? '');
+  if (chosen) return chosen;
+  const guest = cleanNick(storage('session')?.getItem(GUEST_KEY) ?? '');
+  if (guest) return guest;
+  const fresh = `guest-${Math.random().toString(36).slice(2, 7)}`;
+  storage('session')?.setItem(GUEST_KEY, fresh);
+  return fresh;
+}
+
+export function rememberNick(nick: string): void {
+  storage('local')?.setItem(NICK_KEY, nick);
+}
+
+/** Keeps `?room=` in the address bar in step with the room on screen. */
+export function showRoomInUrl(room: string): void {
+  const url = new URL(location.href);
+  url.searchParams.set('room', room);
+  history.replaceState(null, '', url);
+}

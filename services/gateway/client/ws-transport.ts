@@ -1,0 +1,120 @@
+import { parseJson } from './guards.js';
+import type { PendingSend } from './outbox.js';
+import { parseServerEvent } from './protocol.js';
+import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
+
+const PING_EVERY_MS = 25_000;
+const PONG_WITHIN_MS = 10_000;
+
+/** Close codes of DESIGN 2.3 that ask the client to come back at once, on another node. */
+const RECONNECT_NOW = new Set([1012]);
+
+/** The JSON protocol over one WebSocket to `/ws`. Ready once `welcome` arrives. */
+export class WebSocketTransport implements Transport {
+  readonly name = 'websocket';
+  private socket: WebSocket | undefined;
+  private opened = false;
+  private closed = false;
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private lastHeard = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly context: TransportContext,
+    private readonly handlers: TransportHandlers,
+  ) {}
+
+  start(): void {
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch (error) {
+      queueMicrotask(() => this.finish({ opened: false, reason: `WebSocket refused: ${String(error)}`, reconnect: 'backoff' }));
+      return;
+    }
+    this.socket = socket;
+    this.openTimer = setTimeout(() => this.abort('no welcome in time'), OPEN_TIMEOUT_MS);
+    socket.onmessage = (message) => this.onFrame(message.data);
+    socket.onclose = (event) => {
+      const reconnect = RECONNECT_NOW.has(event.code) ? 'now' : 'backoff';
+      this.finish({ opened: this.opened, code: event.code, reason: event.reason || `closed (${event.code})`, reconnect });
+    };
+    // `error` is always followed by `close`, which carries the code; nothing to do here.
+    socket.onerror = () => undefined;
+  }
+
+  join(room: string): void {
+    const since = this.context.position(room);
+    this.write({ type: 'join', room, nick: this.context.nick(), ...(since ? { since: { epoch: since.epoch, offset: since.offset } } : {}) });
+  }
+
+  leave(room: string): void {
+    this.write({ type: 'leave', room });
+  }
+
+  setNick(nick: string): void {
+    this.write({ type: 'nick', nick });
+  }
+
+  send(item: PendingSend): void {
+    this.write({ type: 'send', room: item.room, text: item.text, cid: item.cid });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopTimers();
+    this.socket?.close(1000, 'client closed');
+  }
+
+  private onFrame(data: unknown): void {
+    if (typeof data !== 'string') return;
+    this.lastHeard = Date.now();
+    const event = parseServerEvent(parseJson(data));
+    if (!event) return;
+    if (event.type === 'welcome' && !this.opened) {
+      this.opened = true;
+      clearTimeout(this.openTimer);
+      this.startHeartbeat();
+      this.setNick(this.context.nick());
+      for (const room of this.context.rooms()) this.join(room);
+      this.handlers.onOpen(event.node);
+    }
+    this.handlers.onEvent(event);
+  }
+
+  /** Application-level ping: a half-open TCP connection is only noticed by missing answers. */
+  private startHeartbeat(): void {
+    this.lastHeard = Date.now();
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastHeard > PING_EVERY_MS + PONG_WITHIN_MS) this.abort('no answer to ping');
+      else if (Date.now() - this.lastHeard >= PING_EVERY_MS) this.write({ type: 'ping' });
+    }, PONG_WITHIN_MS / 2);
+  }
+
+  private write(frame: Record<string, unknown>): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  private abort(reason: string): void {
+    const opened = this.opened;
+    this.socket?.close(4000, reason.slice(0, 100));
+    this.finish({ opened, reason, reconnect: 'backoff' });
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.openTimer);
+    clearInterval(this.pingTimer);
+  }
+
+  private finish(close: Parameters<TransportHandlers['onClose']>[0]): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimers();
+    if (this.socket) {
+      this.socket.onmessage = null;
+      this.socket.onclose = null;
+    }
+    this.handlers.onClose(close);
+  }
+}
