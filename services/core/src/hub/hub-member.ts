@@ -1,0 +1,18 @@
+import type { JoinedEvent } from '../protocol/server-events.js';
+import type { RoomPosition } from '../types.js';
+import type { MessageEnvelope } from './message-envelope.js';
+
+export type HubDelivery =
+  | { readonly kind: 'joined'; readonly event: JoinedEvent }
+  | { readonly kind: 'message'; readonly envelope: MessageEnvelope }
+  | { readonly kind: 'presence'; readonly room: string; readonly event: 'join' | 'leave'; readonly nick: string }
+  /** The room's data was lost: the member's position restarts in a new epoch. */
+  | { readonly kind: 'reset'; readonly room: string; readonly position: RoomPosition };
+
+/** A local connection in one or more rooms, whatever its transport. */
+export interface HubMember {
+  /** Unique on this node. */
+  readonly id: string;
+  readonly nick: string;
+  deliver(delivery: HubDelivery): void;
+}

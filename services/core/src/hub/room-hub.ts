@@ -1,0 +1,156 @@
+import type { Broker } from '../broker.js';
+import { presenceNicks, type JoinedEvent } from '../protocol/server-events.js';
+import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '../types.js';
+import type { HubDelivery, HubMember } from './hub-member.js';
+import { MessageEnvelope } from './message-envelope.js';
+
+export interface RoomHubOptions {
+  readonly nodeId: string;
+  /** Messages in `joined` when the client gives no `since`. */
+  readonly firstPageSize: number;
+  /** Most messages a resume may return (the history size). */
+  readonly maxResume: number;
+}
+
+export interface JoinOptions {
+  readonly since?: RoomPosition;
+  /** Announce the member in the room's presence (and remove it on leave). */
+  readonly announce: boolean;
+}
+
+/** Members that joined but have not yet received their `joined`: live messages wait for them. */
+type Pending = ChatMessage[] | undefined;
+
+class LocalRoom implements RoomListener {
+  readonly members = new Map<HubMember, Pending>();
+  readonly announced = new Set<HubMember>();
+  subscribed: Promise<RoomPosition> | undefined;
+
+  constructor(readonly name: string) {}
+
+  onMessage(message: ChatMessage): void {
+    const envelope = new MessageEnvelope(message);
+    const delivery: HubDelivery = { kind: 'message', envelope };
+    for (const [member, pending] of this.members) {
+      if (pending) pending.push(message);
+      else member.deliver(delivery);
+    }
+  }
+
+  onPresence(event: PresenceEvent): void {
+    const delivery: HubDelivery = { kind: 'presence', room: event.room, event: event.event, nick: event.member.nick };
+    for (const [member, pending] of this.members) if (!pending) member.deliver(delivery);
+  }
+
+  onEpochChange(room: string, position: RoomPosition): void {
+    for (const [member, pending] of this.members) {
+      if (pending) pending.length = 0;
+      else member.deliver({ kind: 'reset', room, position });
+    }
+  }
+}
+
+/**
+ * The rooms of this node: local members per room, one broker subscription per room with members,
+ * and each message encoded once for all of them. A join is gap-free: live messages that arrive
+ * while the member's history is read wait and follow it, without duplicates.
+ */
+export class RoomHub {
+  private readonly rooms = new Map<string, LocalRoom>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly options: RoomHubOptions,
+  ) {}
+
+  memberCount(room: string): number {
+    return this.rooms.get(room)?.members.size ?? 0;
+  }
+
+  /** Joins `member` to `room`; it receives `joined`, then every later message in order. */
+  async join(room: string, member: HubMember, options: JoinOptions): Promise<JoinedEvent> {
+    if (this.rooms.get(room)?.members.has(member)) await this.leave(room, member);
+    let local = this.rooms.get(room);
+    if (!local) this.rooms.set(room, (local = new LocalRoom(room)));
+    const pending: ChatMessage[] = [];
+    local.members.set(member, pending);
+    try {
+      await this.subscribe(local);
+      const since = options.since;
+      const [page, members] = await Promise.all([
+        since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.history(room, { limit: this.options.firstPageSize }),
+        options.announce
+          ? this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId }).then(() => this.broker.presenceList(room))
+          : this.broker.presenceList(room),
+      ]);
+      if (options.announce) local.announced.add(member);
+      if (local.members.get(member) !== pending) throw new Error('left while joining');
+      const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
+      const messages = since && !resumable ? (await this.broker.history(room, { limit: this.options.firstPageSize })).messages : page.messages;
+      const last = messages.at(-1);
+      const recovered = !since || (resumable && (messages.length === 0 ? since.offset === page.offset : messages[0]?.offset === since.offset + 1));
+      const event: JoinedEvent = {
+        type: 'joined',
+        room,
+        epoch: page.epoch,
+        offset: last ? last.offset : page.offset,
+        recovered,
+        messages,
+        presence: presenceNicks(members),
+      };
+      member.deliver({ kind: 'joined', event });
+      local.members.set(member, undefined);
+      let position = event.offset;
+      for (const message of pending) {
+        if (message.epoch !== event.epoch || message.offset <= position) continue;
+        position = message.offset;
+        member.deliver({ kind: 'message', envelope: new MessageEnvelope(message) });
+      }
+      return event;
+    } catch (error) {
+      if (local.members.get(member) === pending) await this.leave(room, member);
+      throw error;
+    }
+  }
+
+  /** Removes `member` from `room`; the last local member unsubscribes the node from the room. */
+  async leave(room: string, member: HubMember): Promise<void> {
+    const local = this.rooms.get(room);
+    if (!local?.members.delete(member)) return;
+    const tasks: Array<Promise<unknown>> = [];
+    if (local.announced.delete(member)) tasks.push(this.broker.presenceRemove(room, this.presenceId(member)));
+    if (local.members.size === 0) {
+      this.rooms.delete(room);
+      tasks.push(this.broker.unsubscribe(room, local));
+    }
+    await Promise.allSettled(tasks);
+  }
+
+  /** Re-announces a member after its nick changed. */
+  async renamed(member: HubMember, rooms: Iterable<string>): Promise<void> {
+    await Promise.allSettled(
+      [...rooms]
+        .filter((room) => this.rooms.get(room)?.announced.has(member))
+        .map(async (room) => {
+          await this.broker.presenceRemove(room, this.presenceId(member));
+          await this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId });
+        }),
+    );
+  }
+
+  /** One broker subscription per local room; a failed attempt is forgotten so the next join retries. */
+  private subscribe(local: LocalRoom): Promise<RoomPosition> {
+    if (!local.subscribed) {
+      const attempt = this.broker.subscribe(local.name, local);
+      local.subscribed = attempt;
+      attempt.catch(() => {
+        if (local.subscribed === attempt) local.subscribed = undefined;
+      });
+    }
+    return local.subscribed;
+  }
+
+  private presenceId(member: HubMember): string {
+    return `${this.options.nodeId}:${member.id}`;
+  }
+}

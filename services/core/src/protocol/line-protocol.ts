@@ -1,0 +1,21 @@
+/** The seed line protocol: `msg ! <text>`, `nick ! <name>`, anything else is echoed back. */
+export type LineCommand =
+  | { readonly kind: 'msg'; readonly text: string }
+  | { readonly kind: 'nick'; readonly nick: string }
+  | { readonly kind: 'other'; readonly data: string };
+
+export function parseLineCommand(line: string): LineCommand {
+  if (line.startsWith('msg ! ')) return { kind: 'msg', text: line.slice('msg ! '.length) };
+  if (line.startsWith('nick ! ')) return { kind: 'nick', nick: line.slice('nick ! '.length) };
+  return { kind: 'other', data: line };
+}
+
+export const formatOutput = (nick: string, text: string): string => `output ! ${nick}: ${text}`;
+export const formatStatus = (data: string): string => `status ! received '${data}'`;
+export const formatNotice = (notice: string): string => `status ! ${notice}`;
+
+/** `clock ! tick HH:MM:SS` in the server's local time, as the seed did. */
+export function formatTick(now: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `clock ! tick ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+}

@@ -1,0 +1,51 @@
+import { ChatError } from '../errors.js';
+
+const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+// Control characters (C0, DEL, C1) and the line/paragraph separators have no place in a nick.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export function isValidRoom(room: unknown): room is string {
+  return typeof room === 'string' && ROOM_PATTERN.test(room);
+}
+
+/** Returns the room name or throws `invalid_room`. */
+export function validateRoom(room: unknown): string {
+  if (!isValidRoom(room)) throw new ChatError('invalid_room', 'room names are 1-64 characters of A-Z a-z 0-9 _ . : -');
+  return room;
+}
+
+/** Returns the trimmed nick or throws `invalid_nick`. */
+export function validateNick(nick: unknown): string {
+  if (typeof nick !== 'string') throw new ChatError('invalid_nick', 'nick must be a string');
+  const trimmed = nick.trim();
+  const length = [...trimmed].length;
+  if (length < 1 || length > 32 || CONTROL.test(trimmed)) {
+    throw new ChatError('invalid_nick', 'nick must be 1-32 characters without control characters');
+  }
+  return trimmed;
+}
+
+/** Returns the text or throws `invalid_text` / `text_too_long`. */
+export function validateText(text: unknown, maxLength: number): string {
+  if (typeof text !== 'string' || text.length === 0) throw new ChatError('invalid_text', 'text must be a non-empty string');
+  if (text.length > maxLength) throw new ChatError('text_too_long', `text is longer than ${maxLength} characters`);
+  if (text.trim().length === 0) throw new ChatError('invalid_text', 'text must not be blank');
+  return text;
+}
+
+/** Client ids are opaque to us but bounded, so a client cannot make us store large keys. */
+export function validateCid(cid: unknown): string | undefined {
+  if (cid === undefined || cid === null) return undefined;
+  if (typeof cid !== 'string' || cid.length < 1 || cid.length > 128) {
+    throw new ChatError('bad_request', 'cid must be a string of 1-128 characters');
+  }
+  return cid;
+}
+
+/** Parses `a,b,c` into distinct valid room names. */
+export function parseRoomList(value: unknown, maxRooms: number): string[] {
+  if (typeof value !== 'string' || value.length === 0) throw new ChatError('invalid_room', 'rooms must be a comma-separated list of room names');
+  const rooms = [...new Set(value.split(','))];
+  if (rooms.length > maxRooms) throw new ChatError('too_many_rooms', `at most ${maxRooms} rooms per request`);
+  return rooms.map(validateRoom);
+}

@@ -1,0 +1,207 @@
+import type { Broker } from '../broker.js';
+import { ChatError } from '../errors.js';
+import type { HubDelivery, HubMember } from '../hub/hub-member.js';
+import type { MessageEnvelope } from '../hub/message-envelope.js';
+import type { RoomHub } from '../hub/room-hub.js';
+import { parseClientFrame, type ClientFrame } from '../protocol/client-frames.js';
+import type { Cursor } from '../protocol/cursor.js';
+import { validateCid, validateNick, validateRoom, validateText } from '../protocol/names.js';
+import type { ServerEvent } from '../protocol/server-events.js';
+import type { RoomPosition } from '../types.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/** Where a session's output goes; each transport frames it its own way. */
+export interface SessionOutput {
+  event(event: ServerEvent): void;
+  message(envelope: MessageEnvelope): void;
+}
+
+export interface SessionLimits {
+  readonly maxTextLength: number;
+  readonly maxRooms: number;
+  /** Rate-limited sends in a row after which the client is an abuser. */
+  readonly abuseThreshold: number;
+}
+
+export interface ChatSessionOptions {
+  readonly id: string;
+  readonly nick: string;
+  readonly nodeId: string;
+  readonly hub: RoomHub;
+  readonly broker: Broker;
+  readonly limits: SessionLimits;
+  readonly sendBucket: TokenBucket;
+  readonly output: SessionOutput;
+  /** Whether joins show this session in presence. */
+  readonly announce?: boolean;
+  readonly onAbuse?: () => void;
+  /** Observes every client command, e.g. for metrics. */
+  readonly onCommand?: (type: ClientFrame['type'] | 'invalid') => void;
+}
+
+/**
+ * One client's state and behaviour under the JSON protocol, independent of the transport:
+ * nick, joined rooms and their positions, sends with acks, errors as `error` events.
+ */
+export class ChatSession implements HubMember {
+  readonly id: string;
+  nick: string;
+  private readonly rooms = new Map<string, RoomPosition | undefined>();
+  private limitedInARow = 0;
+  private closed = false;
+
+  constructor(private readonly options: ChatSessionOptions) {
+    this.id = options.id;
+    this.nick = options.nick;
+  }
+
+  welcome(): void {
+    this.options.output.event({ type: 'welcome', node: this.options.nodeId, session: this.id, nick: this.nick });
+  }
+
+  /** The positions of every joined room: what a resuming client sends back. */
+  cursor(): Cursor {
+    const cursor: Cursor = new Map();
+    for (const [room, position] of this.rooms) if (position) cursor.set(room, position);
+    return cursor;
+  }
+
+  joinedRooms(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** Handles one text frame; never throws: problems become `error` events. */
+  async handleFrame(text: string): Promise<void> {
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(text);
+    } catch (error) {
+      this.options.onCommand?.('invalid');
+      this.fail(error);
+      return;
+    }
+    this.options.onCommand?.(frame.type);
+    try {
+      await this.dispatch(frame);
+    } catch (error) {
+      this.fail(error, 'room' in frame && typeof frame.room === 'string' ? { room: frame.room.slice(0, 64) } : {});
+    }
+  }
+
+  async join(roomName: unknown, since?: RoomPosition): Promise<void> {
+    const room = validateRoom(roomName);
+    if (!this.rooms.has(room) && this.rooms.size >= this.options.limits.maxRooms) {
+      throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);
+    }
+    this.rooms.set(room, undefined);
+    try {
+      await this.options.hub.join(room, this, since ? { since, announce: this.announces() } : { announce: this.announces() });
+    } catch (error) {
+      if (this.rooms.get(room) === undefined) this.rooms.delete(room);
+      if (this.closed) return;
+      throw error;
+    }
+  }
+
+  async leave(roomName: unknown): Promise<void> {
+    const room = validateRoom(roomName);
+    if (!this.rooms.has(room)) throw new ChatError('not_joined', `not in room '${room}'`);
+    this.rooms.delete(room);
+    await this.options.hub.leave(room, this);
+    this.options.output.event({ type: 'left', room });
+  }
+
+  /** Leaves every room (removing presence); the transport is closing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const rooms = [...this.rooms.keys()];
+    this.rooms.clear();
+    await Promise.allSettled(rooms.map((room) => this.options.hub.leave(room, this)));
+  }
+
+  deliver(delivery: HubDelivery): void {
+    if (this.closed) return;
+    const output = this.options.output;
+    switch (delivery.kind) {
+      case 'joined':
+        this.rooms.set(delivery.event.room, { epoch: delivery.event.epoch, offset: delivery.event.offset });
+        output.event(delivery.event);
+        return;
+      case 'message': {
+        const { message } = delivery.envelope;
+        if (this.rooms.has(message.room)) this.rooms.set(message.room, { epoch: message.epoch, offset: message.offset });
+        output.message(delivery.envelope);
+        return;
+      }
+      case 'presence':
+        output.event({ type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick });
+        return;
+      case 'reset':
+        this.rooms.set(delivery.room, delivery.position);
+        output.event({ type: 'joined', room: delivery.room, ...delivery.position, recovered: false, messages: [], presence: [] });
+        return;
+    }
+  }
+
+  private announces(): boolean {
+    return this.options.announce ?? true;
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case 'join':
+        if (frame.nick !== undefined) await this.rename(frame.nick, false);
+        return this.join(frame.room, frame.since);
+      case 'leave':
+        return this.leave(frame.room);
+      case 'send':
+        return this.send(frame.room, frame.text, frame.cid);
+      case 'nick':
+        return this.rename(frame.nick, true);
+      case 'ping':
+        this.options.output.event({ type: 'pong' });
+        return;
+    }
+  }
+
+  private async send(roomName: unknown, textValue: unknown, cidValue: unknown): Promise<void> {
+    const room = validateRoom(roomName);
+    const text = validateText(textValue, this.options.limits.maxTextLength);
+    const cid = validateCid(cidValue);
+    const waitMs = this.options.sendBucket.take();
+    if (waitMs > 0) {
+      this.limitedInARow += 1;
+      if (this.limitedInARow >= this.options.limits.abuseThreshold) this.options.onAbuse?.();
+      throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs, ...(cid ? { cid } : {}) });
+    }
+    this.limitedInARow = 0;
+    const result = await this.options.broker.publish(room, cid === undefined ? { nick: this.nick, text } : { nick: this.nick, text, cid });
+    this.options.output.event({
+      type: 'ack',
+      cid: cid ?? null,
+      room,
+      epoch: result.epoch,
+      offset: result.offset,
+      ts: result.ts,
+      duplicate: result.duplicate,
+    });
+  }
+
+  private async rename(nickValue: unknown, confirm: boolean): Promise<void> {
+    const nick = validateNick(nickValue);
+    const changed = nick !== this.nick;
+    this.nick = nick;
+    if (changed) await this.options.hub.renamed(this, this.rooms.keys());
+    if (confirm) this.options.output.event({ type: 'nick', nick });
+  }
+
+  private fail(error: unknown, context: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    if (error instanceof ChatError) {
+      this.options.output.event({ type: 'error', code: error.code, message: error.message, ...context, ...error.details });
+    } else {
+      this.options.output.event({ type: 'error', code: 'internal', message: 'internal error', ...context });
+    }
+  }
+}

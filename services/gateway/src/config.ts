@@ -1,0 +1,85 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const schema = z.object({
+  PORT: int(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must look like redis://host:port/db')
+    .optional(),
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').optional(),
+  TCP_PORT: int(-1, 0, 65535),
+  HISTORY_SIZE: int(1000, 1, 1_000_000),
+  IDLE_TICK_MS: int(10_000, 10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PRESENCE_TTL_MS: int(15_000, 100),
+  MAX_TEXT_LENGTH: int(4000, 1, 1_000_000),
+  MAX_FRAME_BYTES: int(65_536, 256, 16 * 1024 * 1024),
+  MAX_ROOMS_PER_CONNECTION: int(100, 1, 100_000),
+  SEND_BUFFER_BYTES: int(1_048_576, 1024),
+  WS_HEARTBEAT_MS: int(30_000, 10),
+  SSE_HEARTBEAT_MS: int(15_000, 10),
+  DRAIN_TIMEOUT_MS: int(10_000, 0),
+  TCP_MAX_CONNECTIONS: int(1000, 1),
+  MAX_LINE_BYTES: int(4096, 16),
+  RATE_SENDS_PER_SEC: int(20, 0),
+  RATE_SENDS_BURST: int(40, 1),
+  ALLOWED_ORIGINS: list,
+});
+
+export type GatewayConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof schema>) {
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    redisUrl: env.REDIS_URL,
+    nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
+    tcpPort: env.TCP_PORT >= 0 ? env.TCP_PORT : undefined,
+    historySize: env.HISTORY_SIZE,
+    idleTickMs: env.IDLE_TICK_MS,
+    logLevel: env.LOG_LEVEL,
+    presenceTtlMs: env.PRESENCE_TTL_MS,
+    maxTextLength: env.MAX_TEXT_LENGTH,
+    maxFrameBytes: env.MAX_FRAME_BYTES,
+    maxRoomsPerConnection: env.MAX_ROOMS_PER_CONNECTION,
+    sendBufferBytes: env.SEND_BUFFER_BYTES,
+    wsHeartbeatMs: env.WS_HEARTBEAT_MS,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+    drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
+    tcpMaxConnections: env.TCP_MAX_CONNECTIONS,
+    maxLineBytes: env.MAX_LINE_BYTES,
+    rateSendsPerSec: env.RATE_SENDS_PER_SEC,
+    rateSendsBurst: env.RATE_SENDS_BURST,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+  } as const;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration once; a bad value throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return toConfig(parsed.data);
+}

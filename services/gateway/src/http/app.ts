@@ -1,0 +1,36 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import { fileURLToPath } from 'node:url';
+import type { GatewayContext } from '../context.js';
+import { pollHandler } from '../transports/long-poll.js';
+import { sseHandler } from '../transports/sse.js';
+import type { StreamHeartbeat } from '../transports/stream-heartbeat.js';
+import { errorSink } from './error-sink.js';
+import { mountApiRoutes } from './routes-api.js';
+import { mountHealthRoutes } from './routes-health.js';
+import { mountSeedRoutes } from './routes-seed.js';
+import { staticFiles } from './static-files.js';
+
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+/** The koa application of one node: one error sink, the routes, then the public folder. */
+export function createApp(context: GatewayContext, streams: StreamHeartbeat): { app: Koa; stop: () => void } {
+  const app = new Koa();
+  const router = new Router();
+  app.use(errorSink(context.logger, (code) => context.metrics.clientError(code)));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Node-Id', context.config.nodeId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+  app.use(staticFiles(PUBLIC_DIR));
+  mountHealthRoutes(router, context);
+  const stopApi = mountApiRoutes(router, context);
+  mountSeedRoutes(router, context.config.nodeId);
+  router.get('/sse', sseHandler(context, streams));
+  router.get('/poll', pollHandler(context));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error: Error) => context.logger.debug({ err: error.message }, 'koa error'));
+  return { app, stop: stopApi };
+}

@@ -1,0 +1,60 @@
+import { ChatError, type ErrorCode } from '@chat/core';
+import type { Context, Next } from 'koa';
+import type { Logger } from '../logger.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_json: 400,
+  bad_request: 400,
+  unknown_type: 400,
+  invalid_room: 400,
+  invalid_nick: 400,
+  invalid_text: 400,
+  text_too_long: 400,
+  bad_cursor: 400,
+  not_joined: 400,
+  too_many_rooms: 400,
+  binary_not_supported: 400,
+  frame_too_big: 413,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  rate_limited: 429,
+  unavailable: 503,
+  draining: 503,
+  internal: 500,
+};
+
+export function sendError(ctx: Context, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
+  ctx.status = status;
+  ctx.type = 'application/json';
+  ctx.body = { error: { code, message, ...extra } };
+}
+
+/** The one place errors become responses: `{error:{code,message}}`, never a stack trace. */
+export function errorSink(logger: Logger, onError: (code: string) => void) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, 404, 'not_found', `no route for ${ctx.method} ${ctx.path}`.slice(0, 200));
+      else if (ctx.status === 405) sendError(ctx, 405, 'method_not_allowed', `${ctx.method} is not allowed here`);
+    } catch (error) {
+      if (ctx.respond === false && ctx.res.headersSent) {
+        ctx.res.end();
+        return;
+      }
+      if (error instanceof ChatError) {
+        const status = STATUS[error.code];
+        onError(error.code);
+        if (error.code === 'rate_limited' && typeof error.details?.retryAfterMs === 'number') {
+          ctx.set('Retry-After', String(Math.ceil(error.details.retryAfterMs / 1000)));
+        }
+        sendError(ctx, status, error.code, error.message, error.details ?? {});
+        return;
+      }
+      const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+      if (status >= 500) logger.error({ err: error instanceof Error ? error.stack : String(error), path: ctx.path }, 'request failed');
+      onError(status >= 500 ? 'internal' : 'bad_request');
+      sendError(ctx, status, status >= 500 ? 'internal' : 'bad_request', status >= 500 ? 'internal error' : 'bad request');
+    }
+  };
+}

@@ -1,0 +1,35 @@
+import { ChatError } from '@chat/core';
+import type { Context } from 'koa';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a JSON object body of at most `limit` bytes; every problem is a clear ChatError. */
+export async function readJsonBody(ctx: Context, limit: number): Promise<Record<string, unknown>> {
+  if (!ctx.is('application/json')) throw new ChatError('bad_request', 'send the body as application/json');
+  const declared = Number(ctx.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw new ChatError('frame_too_big', `body is larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      ctx.req.destroy();
+      throw new ChatError('frame_too_big', `body is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(Buffer.concat(chunks));
+  } catch {
+    throw new ChatError('bad_request', 'body is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ChatError('bad_json', 'body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ChatError('bad_json', 'body must be a JSON object');
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,67 @@
+import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/core';
+import type Router from '@koa/router';
+import type { GatewayContext } from '../context.js';
+import { clientIp, defaultTrustedProxies } from './client-ip.js';
+import { readJsonBody } from './json-body.js';
+import { KeyedBuckets } from './keyed-buckets.js';
+
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+function parseInteger(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) throw new ChatError('bad_request', `${name} must be a whole number`);
+  const number = Number(value);
+  if (number < min || number > max) throw new ChatError('bad_request', `${name} must be between ${min} and ${max}`);
+  return number;
+}
+
+/** The HTTP API: send, history and presence of a room. */
+export function mountApiRoutes(router: Router, context: GatewayContext): () => void {
+  const { broker, config, metrics } = context;
+  const trusted = defaultTrustedProxies();
+  const postBuckets = new KeyedBuckets(() => context.newSendBucket());
+
+  router.post('/rooms/:room/messages', async (ctx) => {
+    const room = validateRoom(ctx.params.room);
+    if (context.draining) throw new ChatError('draining', 'node draining, send to another node');
+    const waitMs = postBuckets.take(clientIp(ctx.req, trusted));
+    if (waitMs > 0) {
+      metrics.limitViolation('send_rate');
+      throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs });
+    }
+    const body = await readJsonBody(ctx, config.maxFrameBytes);
+    const text = validateText(body.text, config.maxTextLength);
+    const nick = body.nick === undefined ? 'anonymous' : validateNick(body.nick);
+    const cid = validateCid(body.cid);
+    metrics.received.http += 1;
+    const result = await broker.publish(room, cid === undefined ? { nick, text } : { nick, text, cid });
+    if (!result.duplicate) metrics.published += 1;
+    ctx.status = result.duplicate ? 200 : 201;
+    ctx.body = { room, epoch: result.epoch, offset: result.offset, ts: result.ts, ...(cid === undefined ? {} : { cid }), duplicate: result.duplicate };
+  });
+
+  router.get('/rooms/:room/messages', async (ctx) => {
+    const room = validateRoom(ctx.params.room);
+    const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
+    const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
+    const page = await broker.history(room, since === undefined ? { limit } : { after: since, limit });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify({
+      room,
+      epoch: page.epoch,
+      offset: page.offset,
+      messages: page.messages.map(({ epoch, offset, nick, text, ts }) => ({ epoch, offset, nick, text, ts })),
+    });
+  });
+
+  router.get('/rooms/:room/presence', async (ctx) => {
+    const room = validateRoom(ctx.params.room);
+    const members = await broker.presenceList(room);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { room, members: members.map(({ nick, node }) => ({ nick, node })) };
+  });
+
+  return () => postBuckets.stop();
+}

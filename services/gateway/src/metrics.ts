@@ -1,0 +1,62 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type TransportName = 'ws' | 'ws_line' | 'sse' | 'poll' | 'tcp' | 'http';
+const TRANSPORTS: readonly TransportName[] = ['ws', 'ws_line', 'sse', 'poll', 'tcp', 'http'];
+
+/** Plain counters on the hot path; prom-client reads them only when /metrics is scraped. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly connections = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<TransportName, number>;
+  readonly received = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<TransportName, number>;
+  readonly deliveries = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<TransportName, number>;
+  readonly slowConsumers = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<TransportName, number>;
+  published = 0;
+  brokerReconnects = 0;
+  brokerConnected = false;
+  private readonly errors = new Counter({ name: 'chat_client_errors_total', help: 'Errors sent to clients, by code', labelNames: ['code'] as const, registers: [] });
+  private readonly limits = new Counter({ name: 'chat_limit_violations_total', help: 'Requests refused by a limit, by limit', labelNames: ['limit'] as const, registers: [] });
+
+  constructor(nodeId: string) {
+    this.registry.setDefaultLabels({ node: nodeId });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    const byTransport = (name: string, help: string, source: Record<TransportName, number>, kind: 'gauge' | 'counter') => {
+      const Metric = kind === 'gauge' ? Gauge : Counter;
+      this.registry.registerMetric(
+        new Metric({
+          name,
+          help,
+          labelNames: ['transport'] as const,
+          registers: [],
+          collect(this: Gauge<'transport'> | Counter<'transport'>) {
+            this.reset();
+            for (const transport of TRANSPORTS) this.inc({ transport }, source[transport]);
+          },
+        }),
+      );
+    };
+    byTransport('chat_connections', 'Open client connections, by transport', this.connections, 'gauge');
+    byTransport('chat_messages_received_total', 'Messages sent by clients, by transport', this.received, 'counter');
+    byTransport('chat_deliveries_total', 'Messages written to clients, by transport', this.deliveries, 'counter');
+    byTransport('chat_slow_consumer_disconnects_total', 'Clients dropped because their outgoing buffer was full', this.slowConsumers, 'counter');
+    const metrics = this;
+    this.registry.registerMetric(
+      new Counter({ name: 'chat_messages_published_total', help: 'Messages stored and published by this node', registers: [], collect() { this.reset(); this.inc(metrics.published); } }),
+    );
+    this.registry.registerMetric(
+      new Counter({ name: 'chat_broker_reconnects_total', help: 'Times the broker connection came back', registers: [], collect() { this.reset(); this.inc(metrics.brokerReconnects); } }),
+    );
+    this.registry.registerMetric(
+      new Gauge({ name: 'chat_broker_connected', help: '1 when the broker is connected', registers: [], collect() { this.set(metrics.brokerConnected ? 1 : 0); } }),
+    );
+    this.registry.registerMetric(this.errors);
+    this.registry.registerMetric(this.limits);
+  }
+
+  clientError(code: string): void {
+    this.errors.inc({ code });
+  }
+
+  limitViolation(limit: string): void {
+    this.limits.inc({ limit });
+  }
+}

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { Broker } from '@chat/core';
+import { createBroker } from './broker-factory.js';
+import type { GatewayConfig } from './config.js';
+import { GatewayContext } from './context.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
+import { StreamHeartbeat } from './transports/stream-heartbeat.js';
+import { TcpGateway } from './transports/tcp-gateway.js';
+import { WsGateway } from './transports/ws-gateway.js';
+
+const BROKER_START_WAIT_MS = 5000;
+
+/** One gateway node: HTTP + WebSocket on one port, optional TCP, a broker, and a graceful drain. */
+export class GatewayNode {
+  private constructor(
+    readonly context: GatewayContext,
+    private readonly http: Server,
+    private readonly ws: WsGateway,
+    private readonly streams: StreamHeartbeat,
+    private readonly stopApp: () => void,
+    private readonly tcp: TcpGateway | undefined,
+    readonly port: number,
+    readonly tcpPort: number | undefined,
+  ) {}
+
+  static async start(config: GatewayConfig, logger: Logger, broker: Broker = createBroker(config, logger)): Promise<GatewayNode> {
+    const metrics = new GatewayMetrics(config.nodeId);
+    const context = new GatewayContext(config, logger, broker, metrics);
+    let connectedBefore = false;
+    broker.onHealth((event) => {
+      if (event.type === 'connected') {
+        if (connectedBefore) metrics.brokerReconnects += 1;
+        connectedBefore = true;
+        metrics.brokerConnected = true;
+        logger.info({ broker: broker.kind }, 'broker connected');
+      } else if (event.type === 'disconnected') {
+        metrics.brokerConnected = false;
+        logger.warn({ reason: event.reason }, 'broker disconnected');
+      }
+    });
+
+    const streams = new StreamHeartbeat(config.sseHeartbeatMs);
+    const { app, stop: stopApp } = createApp(context, streams);
+    const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, app.callback());
+    http.keepAliveTimeout = 65_000;
+    const ws = new WsGateway(context);
+    ws.attach(http);
+    const port = await new Promise<number>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        const address = http.address();
+        resolve(typeof address === 'object' && address ? address.port : config.port);
+      });
+    });
+    let tcp: TcpGateway | undefined;
+    let tcpPort: number | undefined;
+    if (config.tcpPort !== undefined) {
+      tcp = new TcpGateway(context, ws.idleTicker);
+      tcpPort = await tcp.listen(config.tcpPort, config.host);
+    }
+    // A node started while Redis is down serves /readyz 503 and becomes ready when Redis comes.
+    await broker.start(BROKER_START_WAIT_MS).catch((error: unknown) => {
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'broker not ready yet; retrying in the background');
+    });
+    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort);
+  }
+
+  /**
+   * SIGTERM: readyz turns 503, no new connections, every client is told to reconnect elsewhere,
+   * presence is removed, and it resolves once clients are gone or `drainTimeoutMs` passed.
+   */
+  async drain(): Promise<void> {
+    const { context } = this;
+    if (context.draining) return;
+    context.startDraining();
+    context.logger.info({ connections: context.connections.size }, 'draining');
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeIdleConnections();
+    await this.tcp?.close();
+    for (const connection of [...context.connections]) connection.drain();
+    await this.waitForClients(context.config.drainTimeoutMs);
+    await context.broker.stop();
+    this.ws.stop();
+    this.streams.stop();
+    this.stopApp();
+    this.http.closeAllConnections();
+    await httpClosed;
+    context.logger.info('drained');
+  }
+
+  private async waitForClients(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.context.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { ChatError, formatNotice, formatStatus, formatTick, parseLineCommand, validateNick, validateText, type HubDelivery, type HubMember, type MessageEnvelope } from '@chat/core';
+import type { GatewayContext } from '../context.js';
+import type { TransportName } from '../metrics.js';
+import type { Idler } from './idle-ticker.js';
+
+export const LINE_ROOM = 'lobby';
+
+export interface LineOutput {
+  line(text: string): void;
+  message(envelope: MessageEnvelope): void;
+}
+
+/**
+ * The seed's per-connection chat process: `msg !` goes to everyone in `lobby`, `nick !` renames,
+ * anything else is echoed as `status ! received '…'`, and an idle connection hears the clock.
+ */
+export class LineSession implements HubMember, Idler {
+  readonly id: string;
+  nick: string;
+  lastActivity = Date.now();
+  private readonly sendBucket;
+  private closed = false;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly transport: TransportName,
+    private readonly output: LineOutput,
+  ) {
+    this.id = context.newSessionId();
+    this.nick = context.defaultNick(this.id);
+    this.sendBucket = context.newSendBucket();
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.context.hub.join(LINE_ROOM, this, { announce: true });
+    } catch (error) {
+      this.notify(error);
+    }
+  }
+
+  async handleLine(line: string): Promise<void> {
+    this.lastActivity = Date.now();
+    const command = parseLineCommand(line);
+    try {
+      if (command.kind === 'msg') {
+        this.context.metrics.received[this.transport] += 1;
+        const text = validateText(command.text, this.context.config.maxTextLength);
+        if (this.sendBucket.take() > 0) throw new ChatError('rate_limited', 'too many messages; slow down');
+        await this.context.broker.publish(LINE_ROOM, { nick: this.nick, text });
+      } else if (command.kind === 'nick') {
+        this.nick = validateNick(command.nick);
+        await this.context.hub.renamed(this, [LINE_ROOM]);
+      } else {
+        this.output.line(formatStatus(command.data));
+      }
+    } catch (error) {
+      this.notify(error);
+    }
+  }
+
+  deliver(delivery: HubDelivery): void {
+    if (this.closed || delivery.kind !== 'message') return;
+    this.lastActivity = Date.now();
+    this.output.message(delivery.envelope);
+  }
+
+  tick(now: Date): void {
+    if (!this.closed) this.output.line(formatTick(now));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.context.hub.leave(LINE_ROOM, this);
+  }
+
+  private notify(error: unknown): void {
+    if (this.closed) return;
+    const message = error instanceof ChatError ? `${error.code}: ${error.message}` : 'internal error';
+    this.context.metrics.clientError(error instanceof ChatError ? error.code : 'internal');
+    this.output.line(formatNotice(message));
+  }
+}

@@ -1,0 +1,33 @@
+import type { GatewayContext } from '../context.js';
+import { wsLineFrameOf } from './frame-cache.js';
+import type { IdleTicker } from './idle-ticker.js';
+import { LineSession } from './line-session.js';
+import { CLOSE_DRAINING, type WsAttachment } from './ws-json.js';
+import { WsOutlet } from './ws-outlet.js';
+
+/** Serves the seed line protocol (DESIGN 2.4) on one WebSocket, in room `lobby`. */
+export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { ws, socket, coalescer, heartbeat }: WsAttachment): void {
+  const { metrics } = context;
+  const outlet = new WsOutlet(ws, socket, coalescer, context.config.sendBufferBytes, () => {
+    metrics.slowConsumers.ws_line += 1;
+  });
+  const session = new LineSession(context, 'ws_line', {
+    line: (text) => outlet.sendText(text),
+    message: (envelope) => {
+      if (outlet.sendFrame(wsLineFrameOf(envelope))) metrics.deliveries.ws_line += 1;
+    },
+  });
+  const untrack = context.track({ transport: 'ws_line', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere') });
+  const unwatchIdle = ticker.add(session);
+  heartbeat.watch(ws);
+  ws.on('message', (data) => {
+    void session.handleLine(data.toString());
+  });
+  ws.on('error', () => undefined);
+  ws.once('close', () => {
+    untrack();
+    unwatchIdle();
+    void session.close();
+  });
+  void session.start();
+}
