@@ -23,7 +23,10 @@ export class NginxProxy {
   /** Writes the prefix, starts nginx and resolves when it answers its own health location. */
   async start(timeoutMs = 10_000): Promise<void> {
     const prefix = await writeNginxPrefix(this.prefixDir, { listen: `127.0.0.1:${this.port}`, upstreams: this.upstreams });
-    const proc = new ManagedProcess({ name: `nginx:${this.port}`, command: 'nginx', args: nginxArgs(prefix) });
+    // Workers run as the launching user, which owns the prefix; a root launcher (CI containers)
+    // would otherwise hand them to `nobody`, who cannot write the private temp dirs.
+    const asRoot = process.getuid?.() === 0 ? ['-g', 'user root;'] : [];
+    const proc = new ManagedProcess({ name: `nginx:${this.port}`, command: 'nginx', args: nginxArgs(prefix, asRoot) });
     this.process = proc;
     await proc.start();
     const outcome = await eventually(
