@@ -156,6 +156,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       onOpen: (node) => this.transport === transport && this.onOpen(name, node),
       onNode: (node) => this.transport === transport && this.setStatus({ ...this.status, node }),
       onEvent: (event) => this.transport === transport && this.onEvent(event),
+      onPresenceSnapshot: (room, nicks) => this.transport === transport && this.onPresenceSnapshot(room, nicks),
       onInterrupted: (reason) => this.transport === transport && this.onInterrupted(reason),
       onClose: (close) => this.transport === transport && this.onClose(close),
     });
@@ -169,6 +170,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.connected = true;
     this.setStatus({ state: 'connected', transport: name, node });
     this.resendDue(0);
+  }
+
+  private onPresenceSnapshot(room: string, nicks: readonly string[]): void {
+    this.presence.reset(room, nicks);
+    this.emit('presence', { room, nicks: this.presence.nicks(room) });
   }
 
   private onInterrupted(reason: string): void {

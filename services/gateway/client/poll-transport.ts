@@ -1,5 +1,6 @@
 import { isRecord, isString } from './guards.js';
 import { postMessage } from './http-send.js';
+import { fetchPresence } from './presence-fetch.js';
 import type { PendingSend } from './outbox.js';
 import { parseServerEvent } from './protocol.js';
 import type { Transport, TransportContext, TransportHandlers } from './transport.js';
@@ -7,6 +8,8 @@ import type { Transport, TransportContext, TransportHandlers } from './transport
 const POLL_TIMEOUT_S = 25;
 /** How long past the server's own timeout a poll may take before the client gives up on it. */
 const POLL_GRACE_MS = 10_000;
+/** Polls carry no presence events; the list is refreshed this often instead. */
+const PRESENCE_EVERY_MS = 10_000;
 
 /**
  * Long-poll `GET /poll` in a loop; sends by `POST /rooms/:room/messages`. Stateless on the server:
@@ -20,6 +23,7 @@ export class PollTransport implements Transport {
   private controller: AbortController | undefined;
   private opened = false;
   private closed = false;
+  private presenceTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly base: string,
@@ -29,6 +33,18 @@ export class PollTransport implements Transport {
 
   start(): void {
     void this.loop();
+  }
+
+  private startPresence(): void {
+    const refresh = (): void => {
+      for (const room of this.context.rooms()) {
+        void fetchPresence(this.base, room).then((nicks) => {
+          if (nicks && !this.closed && this.context.rooms().includes(room)) this.handlers.onPresenceSnapshot(room, nicks);
+        });
+      }
+    };
+    refresh();
+    this.presenceTimer = setInterval(refresh, PRESENCE_EVERY_MS);
   }
 
   /** A changed room set or nick: abort the waiting poll; the loop asks again with the new rooms. */
@@ -52,6 +68,7 @@ export class PollTransport implements Transport {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.presenceTimer);
     this.controller?.abort();
   }
 
@@ -100,6 +117,7 @@ export class PollTransport implements Transport {
       if (!this.opened) {
         this.opened = true;
         this.handlers.onOpen(node);
+        this.startPresence();
       } else {
         this.handlers.onNode(node);
       }
@@ -121,6 +139,7 @@ export class PollTransport implements Transport {
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.presenceTimer);
     this.handlers.onClose({ opened: this.opened, reason, reconnect: 'backoff' });
   }
 }

@@ -27,6 +27,8 @@ export interface TransportHandlers {
   /** A later request was answered by another node (long-poll: any node answers any poll). */
   onNode(node: string): void;
   onEvent(event: ServerEvent): void;
+  /** A full list of who is in a room (long-poll has no presence events, so it asks now and then). */
+  onPresenceSnapshot(room: string, nicks: readonly string[]): void;
   /** The connection dropped but the transport is reconnecting by itself (EventSource). */
   onInterrupted(reason: string): void;
   /** Called once per instance; the instance is dead afterwards. */

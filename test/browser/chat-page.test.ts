@@ -1,0 +1,132 @@
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, type LocalCluster } from '../../scripts/cluster/local-cluster.js';
+import { connected, openChat, outboxEmpty, seesInPresence, seesMessage, send, shownMessages, type ChatTab, type OpenOptions } from './chat-driver.js';
+import { launchChromium } from './chromium.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const resultsDir = `${repoRoot}test-results`;
+
+describe('the chat page in headless Chromium, through nginx in front of three gateways', () => {
+  let cluster: LocalCluster;
+  let browser: Browser;
+  const tabs: ChatTab[] = [];
+  let alice: ChatTab;
+  let bob: ChatTab;
+  let carol: ChatTab;
+  let dave: ChatTab;
+
+  async function open(options: OpenOptions): Promise<ChatTab> {
+    const tab = await openChat(browser, cluster.url, options);
+    tabs.push(tab);
+    return tab;
+  }
+
+  beforeAll(async () => {
+    cluster = await startLocalCluster({ gateways: 3, env: { RATE_SENDS_PER_SEC: '0' } });
+    browser = await launchChromium();
+    await mkdir(resultsDir, { recursive: true });
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(tabs.map((tab) => tab.context.close()));
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  it('two pages on different gateway nodes chat by WebSocket and see each other in presence', async () => {
+    alice = await open({ nick: 'alice' });
+    const a = await connected(alice.page);
+    expect(a.transport).toBe('websocket');
+    // nginx balances by least connections; open pages until one lands on another node.
+    let b = { transport: 'websocket', node: a.node };
+    for (let attempt = 0; attempt < 4 && b.node === a.node; attempt++) {
+      if (attempt > 0) await bob.context.close();
+      bob = await open({ nick: 'bob' });
+      b = await connected(bob.page);
+    }
+    expect(b.transport).toBe('websocket');
+    expect(b.node).not.toBe(a.node);
+    await expect(alice.page.locator('#status').textContent()).resolves.toContain(a.node);
+
+    await seesInPresence(alice.page, 'bob');
+    await seesInPresence(bob.page, 'alice');
+    await send(alice.page, 'hello from alice');
+    await seesMessage(bob.page, 'hello from alice');
+    await send(bob.page, 'hi alice, bob here');
+    await seesMessage(alice.page, 'hi alice, bob here');
+    await seesMessage(bob.page, 'hi alice, bob here');
+  });
+
+  it('a page without WebSocket chats by SSE and a page without WebSocket and EventSource by long-poll', async () => {
+    carol = await open({ nick: 'carol', remove: ['WebSocket'] });
+    dave = await open({ nick: 'dave', remove: ['WebSocket', 'EventSource'] });
+    expect((await connected(carol.page)).transport).toBe('sse');
+    expect((await connected(dave.page)).transport).toBe('long-poll');
+    await seesInPresence(alice.page, 'carol');
+
+    const lines = [
+      [alice, 'alice says hi to everyone'],
+      [carol, 'carol on SSE'],
+      [dave, 'dave on long-poll'],
+    ] as const;
+    for (const [tab, text] of lines) await send(tab.page, text);
+    for (const tab of [alice, bob, carol, dave]) {
+      for (const [, text] of lines) await seesMessage(tab.page, text);
+    }
+    // History from before the SSE and poll pages opened is there too.
+    await seesMessage(carol.page, 'hello from alice');
+    await seesMessage(dave.page, 'hi alice, bob here');
+  });
+
+  it('shows markup in a message as text and never runs it', async () => {
+    const evil = '<img src=x onerror=alert(1)> <b>bold?</b>';
+    await send(bob.page, evil);
+    for (const tab of [alice, carol, dave]) {
+      await seesMessage(tab.page, evil);
+      expect(await tab.page.locator('#messages img, #messages b').count()).toBe(0);
+      expect(tab.dialogs).toEqual([]);
+    }
+  });
+
+  it('a page reloaded mid-conversation shows the history without gaps or duplicates', async () => {
+    for (let i = 1; i <= 5; i++) await send(alice.page, `before reload ${i}`);
+    await seesMessage(alice.page, 'before reload 5');
+    await outboxEmpty(alice.page);
+    await alice.page.reload();
+    await connected(alice.page);
+    await seesMessage(alice.page, 'before reload 5');
+    await send(bob.page, 'after reload');
+    await seesMessage(alice.page, 'after reload');
+
+    const shown = await shownMessages(alice.page);
+    const offsets = shown.map((message) => message.offset);
+    expect(new Set(shown.map((m) => `${m.epoch}/${m.offset}`)).size).toBe(shown.length);
+    for (let i = 1; i < offsets.length; i++) expect(offsets[i]).toBe((offsets[i - 1] ?? 0) + 1);
+    const texts = shown.map((message) => message.text);
+    for (const text of ['hello from alice', 'carol on SSE', 'dave on long-poll', 'before reload 1', 'before reload 5', 'after reload']) {
+      expect(texts.filter((t) => t === text)).toHaveLength(1);
+    }
+    for (const tab of [bob, carol, dave]) {
+      const others = await shownMessages(tab.page);
+      expect(new Set(others.map((m) => `${m.epoch}/${m.offset}`)).size).toBe(others.length);
+    }
+  });
+
+  it('takes screenshots of the chat page on a desktop and a phone screen', async () => {
+    const desktop = `${resultsDir}/chat-desktop.png`;
+    await alice.page.screenshot({ path: desktop });
+    await copyFile(desktop, `${repoRoot}docs/screenshot-chat.png`);
+
+    const phone = await open({ nick: 'erin', viewport: { width: 375, height: 740 } });
+    await connected(phone.page);
+    await seesMessage(phone.page, 'after reload');
+    // Nothing may stick out sideways on a narrow screen.
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.page.screenshot({ path: `${resultsDir}/chat-phone.png` });
+    for (const tab of tabs) expect(tab.pageErrors).toEqual([]);
+  });
+});
