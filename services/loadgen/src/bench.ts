@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- --quick] [--servers=ours,socketio,ceiling] [--scenarios=idle,chat,broadcast,slow] …`
+ * Runs every scenario against our cluster, the Socket.IO peer and the bare ws ceiling, each on
+ * fresh processes, prints one table with ratios and writes the run to bench-results/<timestamp>.json.
+ */
+import { existsSync } from 'node:fs';
+import { parseOptions } from './options.js';
+import { runScenario } from './run-scenario.js';
+import { GATEWAY_MAIN } from './servers/ours.js';
+import { startServer } from './servers/index.js';
+import type { ServerKind } from './servers/types.js';
+import { emptyRow, type Row } from './scenarios/types.js';
+import { renderTable } from './report/table.js';
+import { equalLoad } from './report/equal-load.js';
+import { writeResults } from './report/results-file.js';
+
+const startedAt = new Date();
+const options = parseOptions(process.argv.slice(2));
+const log = (line: string): void => {
+  process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+};
+
+/** The scenario list with idle expanded per connection count. */
+function plannedScenarios(): string[] {
+  return options.scenarios.flatMap((name) => (name === 'idle' ? options.idleCounts.map((count) => `idle:${count}`) : [name]));
+}
+
+async function runOne(scenario: string, kind: ServerKind): Promise<Row> {
+  const label = scenario.replace(':', ' ');
+  if (kind === 'ours' && !existsSync(GATEWAY_MAIN)) return { ...emptyRow(label, kind), note: 'gateway not built (services/gateway/dist/main.js missing)' };
+  const nodeFlags = kind === 'ours' && scenario === 'chat' ? options.gatewayFlags : [];
+  log(`${label} × ${kind}: starting`);
+  let server;
+  try {
+    server = await startServer(kind, { nodes: 2, nodeFlags });
+  } catch (error) {
+    log(`${label} × ${kind}: server failed to start: ${String(error)}`);
+    return { ...emptyRow(label, kind), note: `server failed to start: ${String(error).slice(0, 200)}` };
+  }
+  try {
+    return await runScenario(scenario, server, options, log);
+  } catch (error) {
+    log(`${label} × ${kind}: failed: ${String(error)}`);
+    return { ...emptyRow(label, kind), note: `failed: ${String(error).slice(0, 300)}` };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  log(`bench ${options.quick ? 'quick' : 'full'}: servers ${options.servers.join(',')}, scenarios ${plannedScenarios().join(',')}`);
+  const rows: Row[] = [];
+  for (const scenario of plannedScenarios()) {
+    for (const kind of options.servers) rows.push(await runOne(scenario, kind));
+  }
+  const comparisons = equalLoad(rows);
+  const table = renderTable(rows);
+  const path = writeResults(options.outDir, startedAt, { options, durationMs: Date.now() - startedAt.getTime(), table, equalLoad: comparisons, rows });
+  process.stdout.write(`\n${table}\n\n`);
+  for (const comparison of comparisons) {
+    const figures = Object.entries(comparison.p99).map(([server, p99]) => `${server} ${p99} ms`).join(', ');
+    process.stdout.write(`equal load (${comparison.scenario}, ${comparison.ratePerSec} sends/s): p99 ${figures}\n`);
+  }
+  process.stdout.write(`results: ${path} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);

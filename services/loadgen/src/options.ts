@@ -1,0 +1,118 @@
+import type { ServerKind } from './servers/types.js';
+
+/** Every knob of a bench run; `--quick` picks small sizes, flags override either preset. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly servers: readonly ServerKind[];
+  readonly scenarios: readonly string[];
+  readonly idleCounts: readonly number[];
+  readonly chatClients: number;
+  readonly chatStartPerClient: number;
+  readonly broadcastClients: number;
+  readonly broadcastStartRate: number;
+  readonly slowClients: number;
+  readonly slowRate: number;
+  readonly slowPad: number;
+  readonly slowMs: number;
+  readonly factor: number;
+  readonly maxSteps: number;
+  readonly stepMs: number;
+  readonly generators: number;
+  /** Extra node flags for our gateway processes in the chat scenario, e.g. --cpu-prof. */
+  readonly gatewayFlags: readonly string[];
+  readonly outDir: string;
+}
+
+const QUICK: BenchOptions = {
+  quick: true,
+  servers: ['ours', 'socketio', 'ceiling'],
+  scenarios: ['idle', 'chat', 'broadcast', 'slow'],
+  idleCounts: [1000],
+  chatClients: 200,
+  chatStartPerClient: 2,
+  broadcastClients: 200,
+  broadcastStartRate: 50,
+  slowClients: 100,
+  slowRate: 100,
+  slowPad: 3900,
+  slowMs: 6000,
+  factor: 2,
+  maxSteps: 4,
+  stepMs: 1500,
+  generators: 2,
+  gatewayFlags: [],
+  outDir: 'bench-results',
+};
+
+const FULL: BenchOptions = {
+  ...QUICK,
+  quick: false,
+  idleCounts: [10_000, 25_000],
+  chatClients: 1000,
+  chatStartPerClient: 1,
+  broadcastClients: 1000,
+  broadcastStartRate: 10,
+  slowClients: 400,
+  slowRate: 100,
+  slowPad: 3900,
+  slowMs: 15_000,
+  factor: Math.SQRT2,
+  maxSteps: 9,
+  stepMs: 3000,
+};
+
+const SERVER_KINDS: readonly ServerKind[] = ['ours', 'socketio', 'ceiling'];
+
+function list(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function positive(name: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number, got ${value}`);
+  return number;
+}
+
+/** Parses `--name=value` / `--name value` flags. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (argv[i + 1] !== undefined && !(argv[i + 1] ?? '').startsWith('--')) flags.set(arg.slice(2), argv[++i] ?? '');
+    else flags.set(arg.slice(2), 'true');
+  }
+  const base = flags.has('quick') ? QUICK : FULL;
+  flags.delete('quick');
+  const options: Record<string, unknown> = { ...base };
+  for (const [name, value] of flags) {
+    switch (name) {
+      case 'servers': {
+        const kinds = list(value);
+        for (const kind of kinds) if (!SERVER_KINDS.includes(kind as ServerKind)) throw new Error(`--servers: unknown server ${kind}`);
+        options.servers = kinds;
+        break;
+      }
+      case 'scenarios':
+        options.scenarios = list(value);
+        break;
+      case 'idle':
+        options.idleCounts = list(value).map((item) => positive(name, item));
+        break;
+      case 'gateway-flags':
+        options.gatewayFlags = value.split(' ').filter(Boolean);
+        break;
+      case 'out':
+        options.outDir = value;
+        break;
+      default: {
+        const key = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+        if (!(key in base) || typeof (base as unknown as Record<string, unknown>)[key] !== 'number') throw new Error(`unknown flag --${name}`);
+        options[key] = positive(name, value);
+      }
+    }
+  }
+  return options as unknown as BenchOptions;
+}

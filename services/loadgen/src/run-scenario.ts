@@ -1,0 +1,49 @@
+import type { BenchOptions } from './options.js';
+import type { ServerUnderTest } from './servers/types.js';
+import { broadcastScenario } from './scenarios/broadcast.js';
+import { chatScenario, type AfterClimb } from './scenarios/chat.js';
+import { idleScenario } from './scenarios/idle.js';
+import { slowScenario } from './scenarios/slow.js';
+import type { Row } from './scenarios/types.js';
+import { redisRoundTrips, subscriptionFootprint } from './checks/redis-claims.js';
+
+/** Channel of a room, per server: ours `chat:{room}`, the Socket.IO redis-adapter `socket.io#/#room#`. */
+function channelOf(server: ServerUnderTest): (room: string) => string {
+  return server.kind === 'ours' ? (room) => `chat:{${room}}` : (room) => `socket.io#/#${room}#`;
+}
+
+/** After the chat climb on a Redis-backed server: Redis commands per message and subscription footprint. */
+const redisClaims: AfterClimb = async (server, pool, layout, result) => {
+  if (server.redisPort === undefined) return {};
+  const rate = result.half?.ratePerSec ?? result.steps[0]?.ratePerSec ?? 100;
+  return { ...(await redisRoundTrips(server, pool, layout, rate, 10)), ...(await subscriptionFootprint(server, channelOf(server))) };
+};
+
+/** Runs one scenario (`idle:<n>`, `chat`, `broadcast`, `slow`) against a running server. */
+export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
+  const generators = options.generators;
+  if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), log);
+  switch (name) {
+    case 'chat':
+      return chatScenario(
+        server,
+        { clients: options.chatClients, roomSize: 10, generators, startPerClient: options.chatStartPerClient, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs },
+        log,
+        redisClaims,
+      );
+    case 'broadcast':
+      return broadcastScenario(
+        server,
+        { clients: options.broadcastClients, generators, startRate: options.broadcastStartRate, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs },
+        log,
+      );
+    case 'slow':
+      return slowScenario(
+        server,
+        { clients: options.slowClients, slowFraction: 0.01, generators, ratePerSec: options.slowRate, padChars: options.slowPad, durationMs: options.slowMs },
+        log,
+      );
+    default:
+      throw new Error(`unknown scenario ${name}`);
+  }
+}

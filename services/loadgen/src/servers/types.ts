@@ -1,0 +1,34 @@
+/** Which implementation a run measures. */
+export type ServerKind = 'ours' | 'socketio' | 'ceiling';
+
+/** The wire protocol a server speaks: our JSON frames, or Socket.IO 4 over Engine.IO 4. */
+export type WireProtocol = 'json' | 'sio';
+
+/** A running server under test: its client endpoints and every process whose resources count. */
+export interface ServerUnderTest {
+  readonly kind: ServerKind;
+  readonly protocol: WireProtocol;
+  /** One WebSocket URL per node; clients are spread over them. */
+  readonly urls: readonly string[];
+  /** HTTP base URL per node. */
+  readonly httpUrls: readonly string[];
+  /** Redis port when the server uses one (its process counts toward CPU and memory). */
+  readonly redisPort: number | undefined;
+  /** Largest number of connections one node process can hold (its RLIMIT_NOFILE). */
+  readonly maxConnectionsPerNode: number;
+  /** Every server-side process: node(s) and redis-server. */
+  pids(): number[];
+  /** Node process pids only (not Redis). */
+  nodePids(): number[];
+  /** Sum of V8 heap used over the node processes, when the server exposes it. */
+  heapUsedBytes(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+/** How to start a server under test. */
+export interface StartOptions {
+  /** Extra node flags for the server's node processes, e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
+  readonly nodeFlags: readonly string[];
+  /** Number of nodes for clustered servers. */
+  readonly nodes: number;
+}
