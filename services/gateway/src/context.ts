@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RoomHub, TokenBucket, type Broker } from '@chat/core';
+import { RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics, TransportName } from './metrics.js';
@@ -42,6 +42,13 @@ export class GatewayContext {
   defaultNick(sessionId: string): string {
     return `guest-${sessionId.slice(0, 6)}`;
   }
+
+  /** Publishes through the broker and counts what this node stored. */
+  readonly publish = async (room: string, draft: MessageDraft): Promise<PublishResult> => {
+    const result = await this.broker.publish(room, draft);
+    if (!result.duplicate) this.metrics.published += 1;
+    return result;
+  };
 
   newSendBucket(): TokenBucket {
     return new TokenBucket(this.config.rateSendsPerSec, this.config.rateSendsBurst);

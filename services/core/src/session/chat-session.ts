@@ -1,4 +1,3 @@
-import type { Broker } from '../broker.js';
 import { ChatError } from '../errors.js';
 import type { HubDelivery, HubMember } from '../hub/hub-member.js';
 import type { MessageEnvelope } from '../hub/message-envelope.js';
@@ -7,7 +6,7 @@ import { parseClientFrame, type ClientFrame } from '../protocol/client-frames.js
 import type { Cursor } from '../protocol/cursor.js';
 import { validateCid, validateNick, validateRoom, validateText } from '../protocol/names.js';
 import type { ServerEvent } from '../protocol/server-events.js';
-import type { RoomPosition } from '../types.js';
+import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** Where a session's output goes; each transport frames it its own way. */
@@ -28,7 +27,8 @@ export interface ChatSessionOptions {
   readonly nick: string;
   readonly nodeId: string;
   readonly hub: RoomHub;
-  readonly broker: Broker;
+  /** Stores and fans out a message (the broker's publish, seen through the node's metrics). */
+  readonly publish: (room: string, draft: MessageDraft) => Promise<PublishResult>;
   readonly limits: SessionLimits;
   readonly sendBucket: TokenBucket;
   readonly output: SessionOutput;
@@ -176,7 +176,7 @@ export class ChatSession implements HubMember {
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs, ...(cid ? { cid } : {}) });
     }
     this.limitedInARow = 0;
-    const result = await this.options.broker.publish(room, cid === undefined ? { nick: this.nick, text } : { nick: this.nick, text, cid });
+    const result = await this.options.publish(room, cid === undefined ? { nick: this.nick, text } : { nick: this.nick, text, cid });
     this.options.output.event({
       type: 'ack',
       cid: cid ?? null,

@@ -35,8 +35,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
     const nick = body.nick === undefined ? 'anonymous' : validateNick(body.nick);
     const cid = validateCid(body.cid);
     metrics.received.http += 1;
-    const result = await broker.publish(room, cid === undefined ? { nick, text } : { nick, text, cid });
-    if (!result.duplicate) metrics.published += 1;
+    const result = await context.publish(room, cid === undefined ? { nick, text } : { nick, text, cid });
     ctx.status = result.duplicate ? 200 : 201;
     ctx.body = { room, epoch: result.epoch, offset: result.offset, ts: result.ts, ...(cid === undefined ? {} : { cid }), duplicate: result.duplicate };
   });

@@ -47,7 +47,7 @@ export class LineSession implements HubMember, Idler {
         this.context.metrics.received[this.transport] += 1;
         const text = validateText(command.text, this.context.config.maxTextLength);
         if (this.sendBucket.take() > 0) throw new ChatError('rate_limited', 'too many messages; slow down');
-        await this.context.broker.publish(LINE_ROOM, { nick: this.nick, text });
+        await this.context.publish(LINE_ROOM, { nick: this.nick, text });
       } else if (command.kind === 'nick') {
         this.nick = validateNick(command.nick);
         await this.context.hub.renamed(this, [LINE_ROOM]);

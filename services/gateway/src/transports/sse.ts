@@ -54,7 +54,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       nick: nick ?? context.defaultNick(id),
       nodeId: config.nodeId,
       hub: context.hub,
-      broker: context.broker,
+      publish: context.publish,
       limits: { maxTextLength: config.maxTextLength, maxRooms: config.maxRoomsPerConnection, abuseThreshold: Number.POSITIVE_INFINITY },
       sendBucket: context.newSendBucket(),
       output: {

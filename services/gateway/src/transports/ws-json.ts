@@ -31,7 +31,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     nick: nick ?? context.defaultNick(id),
     nodeId: config.nodeId,
     hub: context.hub,
-    broker: context.broker,
+    publish: context.publish,
     limits: { maxTextLength: config.maxTextLength, maxRooms: config.maxRoomsPerConnection, abuseThreshold: config.rateSendsBurst * 2 },
     sendBucket: context.newSendBucket(),
     output: {
