@@ -127,6 +127,63 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.page.screenshot({ path: `${resultsDir}/chat-phone.png` });
-    for (const tab of tabs) expect(tab.pageErrors).toEqual([]);
   });
+
+  it('a page whose node drains reconnects at once to another node and misses nothing', async () => {
+    const before = await connected(bob.page);
+    const node = cluster.nodes.find((candidate) => candidate.id === before.node);
+    if (!node) throw new Error(`no node named ${before.node}`);
+    const restarting = node.restart();
+    try {
+      await bob.page.waitForFunction(
+        (old) => {
+          const status = document.querySelector('#status');
+          return status?.getAttribute('data-state') === 'connected' && status.getAttribute('data-node') !== old;
+        },
+        before.node,
+        { timeout: 10_000 },
+      );
+      await send(alice.page, 'sent while a node drains');
+      for (const tab of [bob, carol, dave]) await seesMessage(tab.page, 'sent while a node drains');
+    } finally {
+      await restarting;
+    }
+    for (const tab of [alice, bob, carol, dave]) {
+      const shown = await shownMessages(tab.page);
+      expect(shown.filter((m) => m.text === 'sent while a node drains')).toHaveLength(1);
+      expect(new Set(shown.map((m) => `${m.epoch}/${m.offset}`)).size).toBe(shown.length);
+    }
+  });
+
+  it('the EventSource demo page shows ticks, the end of the stream and the browser reconnecting', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(new URL('/eventsource.html', cluster.url).toString());
+      await page.locator('#log li.tick').nth(1).waitFor({ timeout: 5_000 });
+      expect(await page.locator('#log li.tick .text').first().textContent()).toBe('Tick');
+      await page.locator('#log li.ended').first().waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => document.querySelector('#reconnect-count')?.textContent === '1', undefined, { timeout: 10_000 });
+      const ticksBefore = await page.locator('#log li.tick').count();
+      await page.locator('#log li.tick').nth(ticksBefore).waitFor({ timeout: 5_000 });
+      await page.screenshot({ path: `${resultsDir}/eventsource-demo.png` });
+    } finally {
+      await context.close();
+    }
+  }, 45_000);
+
+  it('tells the user that messages may be missing when Redis lost the room (recovered:false)', async () => {
+    const redis = cluster.redis;
+    if (!redis) throw new Error('the cluster runs without redis');
+    await redis.kill();
+    await redis.start();
+    for (const tab of [alice, bob]) {
+      await tab.page.locator('#notice:not([hidden])').waitFor({ timeout: 30_000 });
+      expect(await tab.page.locator('#notice-text').textContent()).toContain('Some messages may be missing');
+    }
+    await alice.page.screenshot({ path: `${resultsDir}/chat-messages-missing.png` });
+    await send(bob.page, 'after redis lost everything');
+    await seesMessage(alice.page, 'after redis lost everything');
+    for (const tab of tabs) expect(tab.pageErrors).toEqual([]);
+  }, 60_000);
 });
