@@ -14,6 +14,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY services/core services/core
 COPY services/gateway services/gateway
+COPY scripts/build-client.mjs scripts/
 RUN npm run build
 
 # --- runtime: production dependencies and compiled output only ------------------------------

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   }
 
   const tempDir = await mkdtemp(join(tmpdir(), 'chat-cluster-'));
+  // Children are killed by ManagedProcess's exit hook; the temp dir goes with them.
+  const removeTempDir = (): void => rmSync(tempDir, { recursive: true, force: true });
+  process.once('exit', removeTempDir);
   const redis = withRedis ? new LocalRedis(await freePort()) : undefined;
   const nodes: GatewayNode[] = [];
   for (let index = 1; index <= gateways; index++) {
@@ -92,6 +95,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     await Promise.all(nodes.map((node) => node.stop()));
     await redis?.stop();
     await rm(tempDir, { recursive: true, force: true });
+    process.off('exit', removeTempDir);
   };
   const logs = (): string => processes().map((proc) => proc.report()).join('\n');
 

@@ -1,0 +1,71 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Collector } from '../helpers/wait.js';
+import { reportFigures, useCluster } from './support/cluster-fixture.js';
+import { checkDelivery, sumReports } from './support/delivery-check.js';
+import type { Ack } from './support/events.js';
+import { postMessage } from './support/http-sender.js';
+import { PollChatClient } from './support/poll-chat-client.js';
+import { SseChatClient } from './support/sse-chat-client.js';
+import { WsChatClient } from './support/ws-chat-client.js';
+
+const cluster = useCluster({ gateways: 3 });
+const closers: Array<() => unknown> = [];
+afterAll(async () => {
+  for (const close of closers) await close();
+});
+
+describe('a three-node cluster behind nginx', () => {
+  it('clients on WebSocket, SSE, long-poll and POST, spread over the nodes, all see every message in order', async () => {
+    const { url } = cluster();
+    const wsUrl = url.replace(/^http/, 'ws');
+    const room = 'cross-node';
+    const ws = Array.from({ length: 3 }, (_, i) => new WsChatClient(wsUrl, `ws-${i}`, [room]));
+    const sse = Array.from({ length: 3 }, (_, i) => new SseChatClient(url, `sse-${i}`, [room]));
+    const poll = new PollChatClient(url, 'poll-0', [room]);
+    for (const client of [...ws, ...sse]) closers.push(() => client.close());
+    closers.push(() => poll.close());
+    // One at a time, so least_conn sees each connection before placing the next.
+    for (const client of [...ws, ...sse]) await client.connect();
+    await poll.connect();
+
+    const nodes = new Set([...ws, ...sse].map((client) => client.node));
+    expect([...nodes].sort()).toEqual(['gateway-1', 'gateway-2', 'gateway-3']);
+
+    const acks: Ack[] = [];
+    const sends: Array<Promise<Ack>> = [];
+    for (let round = 0; round < 4; round++) {
+      ws.forEach((client, i) => sends.push(client.send(room, `ws-${i}-${round}`, `ws-${i}-${round}`)));
+      sends.push(postMessage(url, room, { text: `post-${round}`, nick: 'poster', cid: `post-${round}` }));
+    }
+    acks.push(...(await Promise.all(sends)));
+    const postNodes = new Set(acks.filter((ack) => ack.cid.startsWith('post-')).map((ack) => ack.node));
+
+    const receivers = [...ws, ...sse, poll];
+    await Promise.all(receivers.map((client) => client.log.waitFor(() => client.log.hasAll(acks), `${client.nick} to receive ${acks.length} messages`)));
+    const reports = receivers.map((client) => checkDelivery(client.log.messages, acks));
+    const total = sumReports(reports);
+    reportFigures('cross-node', { clients: receivers.length, nodes: [...nodes], postNodes: [...postNodes], messages: acks.length, ...total });
+    expect(total).toEqual({ lost: 0, redelivered: 0, duplicates: 0, outOfOrder: 0, gaps: 0 });
+    expect(new Set(acks.map((ack) => ack.offset)).size).toBe(acks.length);
+  });
+
+  it('line-protocol clients in lobby and JSON clients see each other across nodes', async () => {
+    const { url } = cluster();
+    const wsUrl = url.replace(/^http/, 'ws');
+    const lines = new Collector<string>();
+    const line = new WebSocket(`${wsUrl}/ws/line`);
+    closers.push(() => line.terminate());
+    line.on('message', (data) => lines.push(data.toString()));
+    await new Promise((resolve, reject) => line.once('open', resolve).once('error', reject));
+    const json = new WsChatClient(wsUrl, 'json-lobby', ['lobby']);
+    closers.push(() => json.close());
+    await json.connect();
+
+    line.send('nick ! liner');
+    line.send('msg ! hello from the line side');
+    await json.log.waitFor(() => json.log.messages.some((message) => message.text === 'hello from the line side'), 'the line message');
+    await json.send('lobby', 'hello from the JSON side', 'json-lobby-1');
+    await lines.waitFor((items) => items.includes('output ! json-lobby: hello from the JSON side'), { what: 'the JSON message as a line' });
+  });
+});
