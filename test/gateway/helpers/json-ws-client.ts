@@ -1,0 +1,189 @@
+import { WebSocket } from 'ws';
+import { Collector } from '../../helpers/wait.js';
+import { isAck, isError, isJoined, isMessage, parseFrame, type AckFrame, type ErrorFrame, type JoinedFrame, type MessageFrame, type ServerFrame, type WelcomeFrame } from './frames.js';
+
+export interface CloseInfo {
+  readonly code: number;
+  readonly reason: string;
+}
+
+export interface WaitOptions {
+  /** Only frames at or after this index (see `mark()`). */
+  readonly from?: number;
+  readonly timeoutMs?: number;
+}
+
+/** Thrown when a request got `error` instead of the answer it expected. */
+export class ServerError extends Error {
+  constructor(readonly frame: ErrorFrame) {
+    super(`server error ${frame.code}: ${frame.message}`);
+  }
+}
+
+/**
+ * A WebSocket client of the JSON protocol: collects every server frame in order, and waits for
+ * frames by predicate. Requests correlate with the first matching answer after they were sent.
+ */
+export class JsonWsClient {
+  readonly frames = new Collector<ServerFrame>();
+  readonly closed: Promise<CloseInfo>;
+  private closeInfo: CloseInfo | undefined;
+
+  private constructor(
+    readonly socket: WebSocket,
+    readonly welcome: WelcomeFrame,
+  ) {
+    this.closed = new Promise((resolve) => {
+      if (socket.readyState === WebSocket.CLOSED) resolve({ code: 1006, reason: '' });
+      socket.once('close', (code, reason) => {
+        this.closeInfo = { code, reason: reason.toString() };
+        resolve(this.closeInfo);
+      });
+    });
+  }
+
+  /** Connects to `<base>/ws` (optionally `?nick=`) and resolves after `welcome`. */
+  static async connect(base: string, { nick, timeoutMs = 5000 }: { nick?: string; timeoutMs?: number } = {}): Promise<JsonWsClient> {
+    const url = `${base}/ws${nick === undefined ? '' : `?nick=${encodeURIComponent(nick)}`}`;
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    const early: ServerFrame[] = [];
+    let failure: Error | undefined;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) failure = new Error('server sent a binary frame');
+      else early.push(parseFrame(data.toString()));
+    });
+    socket.on('error', (error) => {
+      failure = error;
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no welcome from ${url} within ${timeoutMs} ms`)), timeoutMs);
+      const check = (): void => {
+        if (early.length > 0 || failure || socket.readyState === WebSocket.CLOSED) {
+          clearTimeout(timer);
+          socket.off('message', check);
+          socket.off('close', check);
+          socket.off('error', check);
+          if (early.length > 0) resolve();
+          else reject(failure ?? new Error(`${url} closed before welcome`));
+        }
+      };
+      socket.on('message', check);
+      socket.on('close', check);
+      socket.on('error', check);
+    });
+    socket.removeAllListeners('message');
+    const first = early[0];
+    if (first?.type !== 'welcome') throw new Error(`first frame was not welcome: ${JSON.stringify(first)}`);
+    const client = new JsonWsClient(socket, first as WelcomeFrame);
+    for (const frame of early.slice(1)) client.frames.push(frame);
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) throw new Error('server sent a binary frame');
+      client.frames.push(parseFrame(data.toString()));
+    });
+    socket.on('error', () => undefined);
+    return client;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** The close code and reason once closed. */
+  get closedWith(): CloseInfo | undefined {
+    return this.closeInfo;
+  }
+
+  /** The index the next frame will have: pass it as `from` to wait only for later frames. */
+  mark(): number {
+    return this.frames.items.length;
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends raw data as a text frame, or as a binary frame with `binary`. */
+  sendRaw(data: string | Buffer, { binary = false }: { binary?: boolean } = {}): void {
+    this.socket.send(data, { binary });
+  }
+
+  /** The first frame at or after `from` that matches. */
+  async next<T extends ServerFrame>(predicate: (frame: ServerFrame) => frame is T, options?: WaitOptions): Promise<T>;
+  async next(predicate: (frame: ServerFrame) => boolean, options?: WaitOptions): Promise<ServerFrame>;
+  async next(predicate: (frame: ServerFrame) => boolean, { from = 0, timeoutMs = 10_000 }: WaitOptions = {}): Promise<ServerFrame> {
+    const find = (items: readonly ServerFrame[]): ServerFrame | undefined => items.slice(from).find(predicate);
+    const items = await this.frames.waitFor((all) => find(all) !== undefined, { timeoutMs, what: 'a matching frame' });
+    return find(items)!;
+  }
+
+  /** Sends `frame` and resolves with the first later frame that matches, or rejects on a later `error`. */
+  async request<T extends ServerFrame>(frame: unknown, answer: (frame: ServerFrame) => frame is T, timeoutMs = 10_000): Promise<T> {
+    const from = this.mark();
+    this.send(frame);
+    const reply = await this.next((candidate) => answer(candidate) || isError(candidate), { from, timeoutMs });
+    if (isError(reply)) throw new ServerError(reply);
+    return reply as T;
+  }
+
+  /** Sends a frame expected to fail and resolves with the `error` it got. */
+  async expectError(frame: unknown, raw = false): Promise<ErrorFrame> {
+    const from = this.mark();
+    if (raw && typeof frame === 'string') this.sendRaw(frame);
+    else this.send(frame);
+    return this.next((candidate): candidate is ErrorFrame => isError(candidate), { from });
+  }
+
+  join(room: string, since?: { epoch: string; offset: number }, extra: Record<string, unknown> = {}): Promise<JoinedFrame> {
+    return this.request({ type: 'join', room, ...(since ? { since } : {}), ...extra }, (frame): frame is JoinedFrame => isJoined(frame, room));
+  }
+
+  /** Sends a message and resolves with its `ack`. */
+  say(room: string, text: string, cid?: string): Promise<AckFrame> {
+    return this.request({ type: 'send', room, text, ...(cid === undefined ? {} : { cid }) }, (frame): frame is AckFrame => isAck(frame) && frame.room === room);
+  }
+
+  /** Every `message` of `room` received so far, in arrival order. */
+  messages(room: string): MessageFrame[] {
+    return this.frames.items.filter((frame): frame is MessageFrame => isMessage(frame, room));
+  }
+
+  /** Waits for the `message` of `room` with this text. */
+  waitForMessage(room: string, text: string, timeoutMs = 10_000): Promise<MessageFrame> {
+    return this.next((frame): frame is MessageFrame => isMessage(frame, room) && frame.text === text, { timeoutMs });
+  }
+
+  /** Waits until `room` has at least `count` messages. */
+  async waitForMessages(room: string, count: number, timeoutMs = 10_000): Promise<MessageFrame[]> {
+    await this.frames.waitFor(() => this.messages(room).length >= count, { timeoutMs, what: `${count} messages in ${room}` });
+    return this.messages(room);
+  }
+
+  /** Waits until the connection closes and returns the code. */
+  async waitForClose(timeoutMs = 10_000): Promise<CloseInfo> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.closed,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes politely, and forcibly if the server does not answer the close within a second. */
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    this.socket.close(1000);
+    const timer = setTimeout(() => this.socket.terminate(), 1000);
+    await this.closed;
+    clearTimeout(timer);
+  }
+
+  /** Drops the TCP connection without a close handshake. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+}
