@@ -8,6 +8,8 @@ export interface OpenOptions {
   /** Transports to take away from the page before it loads, to force a fallback. */
   readonly remove?: ReadonlyArray<'WebSocket' | 'EventSource'>;
   readonly viewport?: { width: number; height: number };
+  /** Runs before the page loads, e.g. to route requests. */
+  readonly beforeLoad?: (page: Page) => Promise<void>;
 }
 
 /** One chat page in its own browser context, with what the page did wrong collected for asserts. */
@@ -34,6 +36,7 @@ export async function openChat(browser: Browser, baseUrl: string, options: OpenO
       for (const name of names) delete (window as unknown as Record<string, unknown>)[name];
     }, options.remove);
   }
+  await options.beforeLoad?.(page);
   const url = new URL('/chat', baseUrl);
   url.searchParams.set('nick', options.nick);
   if (options.room) url.searchParams.set('room', options.room);

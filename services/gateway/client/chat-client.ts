@@ -105,6 +105,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (index < 0) return;
     this.roomList.splice(index, 1);
     this.presence.forget(room);
+    this.positions.drop(room);
     this.transport?.leave(room);
   }
 
@@ -199,7 +200,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.presence.reset(event.room, event.presence);
         for (const message of result.fresh) this.emit('message', { ...message, room: event.room });
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
-        if (result.maybeMissing) this.emit('gap', { room: event.room, reason: 'the server could not replay every message since we were last connected' });
+        if (result.maybeMissing) this.emit('gap', { room: event.room, reason: result.reason ?? 'messages may be missing' });
         return;
       }
       case 'message':

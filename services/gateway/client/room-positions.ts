@@ -4,6 +4,8 @@ import type { ChatMessage, JoinedEvent, RoomPosition } from './protocol.js';
 export interface JoinedResult {
   readonly fresh: readonly ChatMessage[];
   readonly maybeMissing: boolean;
+  /** Why messages may be missing, in words for the user. */
+  readonly reason?: string;
 }
 
 const SEEN_LIMIT = 5_000;
@@ -49,11 +51,19 @@ export class RoomPositions {
     const current = this.positions.get(event.room);
     const offset = current && current.epoch === event.epoch ? Math.max(current.offset, event.offset) : event.offset;
     this.positions.set(event.room, { epoch: event.epoch, offset });
-    return { fresh, maybeMissing: !event.recovered || epochChanged };
+    if (epochChanged) return { fresh, maybeMissing: true, reason: "the room's history was reset on the server" };
+    if (!event.recovered) return { fresh, maybeMissing: true, reason: 'the server no longer had every message since we were last connected' };
+    return { fresh, maybeMissing: false };
   }
 
-  /** Forgets a room's position, e.g. after the server rejected our cursor. */
+  /** Forgets a room's position (the seen set stays), e.g. after the server rejected our cursor. */
   forget(room: string): void {
     this.positions.delete(room);
+  }
+
+  /** Forgets everything about a room the user left, so joining again shows its history afresh. */
+  drop(room: string): void {
+    this.positions.delete(room);
+    this.seen.delete(room);
   }
 }
