@@ -9,7 +9,7 @@ export interface OpenOptions {
   readonly remove?: ReadonlyArray<'WebSocket' | 'EventSource'>;
   readonly viewport?: { width: number; height: number };
   /** Runs before the page loads, e.g. to route requests. */
-  readonly beforeLoad?: (page: Page) => Promise<void>;
+  readonly beforeLoad?: (page: Page) => Promise<unknown>;
 }
 
 /** One chat page in its own browser context, with what the page did wrong collected for asserts. */
