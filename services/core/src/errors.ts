@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'not_joined'
   | 'too_many_rooms'
   | 'rate_limited'
+  | 'too_many_connections'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

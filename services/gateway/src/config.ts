@@ -41,6 +41,11 @@ const schema = z.object({
   RATE_SENDS_PER_SEC: int(20, 0),
   RATE_SENDS_BURST: int(40, 1),
   ALLOWED_ORIGINS: list,
+  AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TRUSTED_PROXIES: list,
+  MAX_CONNECTIONS_PER_IP: int(1000, 0),
+  RATE_JOINS_PER_SEC: int(10, 0),
+  RATE_JOINS_BURST: int(20, 1),
 });
 
 export type GatewayConfig = ReturnType<typeof toConfig>;
@@ -68,6 +73,11 @@ function toConfig(env: z.infer<typeof schema>) {
     rateSendsPerSec: env.RATE_SENDS_PER_SEC,
     rateSendsBurst: env.RATE_SENDS_BURST,
     allowedOrigins: env.ALLOWED_ORIGINS,
+    authSecret: env.AUTH_SECRET,
+    trustedProxies: env.TRUSTED_PROXIES,
+    maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+    rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
+    rateJoinsBurst: env.RATE_JOINS_BURST,
   } as const;
 }
 

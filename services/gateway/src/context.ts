@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { BlockList } from 'node:net';
 import { RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
+import { identify, type Identity } from './auth/identity.js';
 import type { GatewayConfig } from './config.js';
+import { clientIp, trustedProxies } from './http/client-ip.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics, TransportName } from './metrics.js';
 
@@ -15,6 +19,8 @@ export interface LiveConnection {
 export class GatewayContext {
   readonly hub: RoomHub;
   readonly connections = new Set<LiveConnection>();
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly trusted: BlockList;
   private drainingSince: number | undefined;
 
   constructor(
@@ -24,6 +30,38 @@ export class GatewayContext {
     readonly metrics: GatewayMetrics,
   ) {
     this.hub = new RoomHub(broker, { nodeId: config.nodeId, firstPageSize: 50, maxResume: config.historySize });
+    this.trusted = trustedProxies(config.trustedProxies);
+  }
+
+  clientIp(request: IncomingMessage): string {
+    return clientIp(request, this.trusted);
+  }
+
+  /** The request's identity; throws `unauthorized` when AUTH_SECRET is set and the token is bad. */
+  identify(request: IncomingMessage): Identity {
+    return identify(request, this.config.authSecret);
+  }
+
+  /**
+   * Counts a long-lived connection against its client IP; undefined when the IP is at
+   * MAX_CONNECTIONS_PER_IP. The returned function releases it.
+   */
+  admit(ip: string): (() => void) | undefined {
+    const limit = this.config.maxConnectionsPerIp;
+    const count = this.connectionsPerIp.get(ip) ?? 0;
+    if (limit > 0 && count >= limit) {
+      this.metrics.limitViolation('connections_per_ip');
+      return undefined;
+    }
+    this.connectionsPerIp.set(ip, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.connectionsPerIp.delete(ip);
+      else this.connectionsPerIp.set(ip, left);
+    };
   }
 
   get draining(): boolean {
@@ -52,6 +90,10 @@ export class GatewayContext {
 
   newSendBucket(): TokenBucket {
     return new TokenBucket(this.config.rateSendsPerSec, this.config.rateSendsBurst);
+  }
+
+  newJoinBucket(): TokenBucket {
+    return new TokenBucket(this.config.rateJoinsPerSec, this.config.rateJoinsBurst);
   }
 
   track(connection: LiveConnection): () => void {

@@ -31,6 +31,11 @@ export interface ChatSessionOptions {
   readonly publish: (room: string, draft: MessageDraft) => Promise<PublishResult>;
   readonly limits: SessionLimits;
   readonly sendBucket: TokenBucket;
+  readonly joinBucket?: TokenBucket;
+  /** Room access of the authenticated user; everything when absent. */
+  readonly mayUseRoom?: (room: string) => boolean;
+  /** The nick comes from the user's token and cannot be changed. */
+  readonly nickLocked?: boolean;
   readonly output: SessionOutput;
   /** Whether joins show this session in presence. */
   readonly announce?: boolean;
@@ -89,7 +94,9 @@ export class ChatSession implements HubMember {
   }
 
   async join(roomName: unknown, since?: RoomPosition): Promise<void> {
-    const room = validateRoom(roomName);
+    const room = this.authorize(roomName);
+    const waitMs = this.options.joinBucket?.take() ?? 0;
+    if (waitMs > 0) throw new ChatError('rate_limited', 'too many joins; slow down', { retryAfterMs: waitMs });
     if (!this.rooms.has(room) && this.rooms.size >= this.options.limits.maxRooms) {
       throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);
     }
@@ -165,8 +172,14 @@ export class ChatSession implements HubMember {
     }
   }
 
-  private async send(roomName: unknown, textValue: unknown, cidValue: unknown): Promise<void> {
+  private authorize(roomName: unknown): string {
     const room = validateRoom(roomName);
+    if (this.options.mayUseRoom && !this.options.mayUseRoom(room)) throw new ChatError('forbidden', `your token does not allow room '${room}'`);
+    return room;
+  }
+
+  private async send(roomName: unknown, textValue: unknown, cidValue: unknown): Promise<void> {
+    const room = this.authorize(roomName);
     const text = validateText(textValue, this.options.limits.maxTextLength);
     const cid = validateCid(cidValue);
     const waitMs = this.options.sendBucket.take();
@@ -190,6 +203,7 @@ export class ChatSession implements HubMember {
 
   private async rename(nickValue: unknown, confirm: boolean): Promise<void> {
     const nick = validateNick(nickValue);
+    if (this.options.nickLocked && nick !== this.nick) throw new ChatError('forbidden', 'your nick comes from your token');
     const changed = nick !== this.nick;
     this.nick = nick;
     if (changed) await this.options.hub.renamed(this, this.rooms.keys());

@@ -19,6 +19,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   rate_limited: 429,
+  too_many_connections: 429,
   unavailable: 503,
   draining: 503,
   internal: 500,

@@ -1,7 +1,7 @@
 import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/core';
+import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { GatewayContext } from '../context.js';
-import { clientIp, defaultTrustedProxies } from './client-ip.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
 
@@ -19,20 +19,26 @@ function parseInteger(value: unknown, name: string, min: number, max: number): n
 /** The HTTP API: send, history and presence of a room. */
 export function mountApiRoutes(router: Router, context: GatewayContext): () => void {
   const { broker, config, metrics } = context;
-  const trusted = defaultTrustedProxies();
+  /** The room of the URL, if the request's identity may use it. */
+  const authorizedRoom = (ctx: Context): { room: string; nick: string | undefined } => {
+    const identity = context.identify(ctx.req);
+    const room = validateRoom(ctx.params.room);
+    if (!identity.mayUseRoom(room)) throw new ChatError('forbidden', `your token does not allow room '${room}'`);
+    return { room, nick: identity.nick };
+  };
   const postBuckets = new KeyedBuckets(() => context.newSendBucket());
 
   router.post('/rooms/:room/messages', async (ctx) => {
-    const room = validateRoom(ctx.params.room);
+    const { room, nick: tokenNick } = authorizedRoom(ctx);
     if (context.draining) throw new ChatError('draining', 'node draining, send to another node');
-    const waitMs = postBuckets.take(clientIp(ctx.req, trusted));
+    const waitMs = postBuckets.take(context.clientIp(ctx.req));
     if (waitMs > 0) {
       metrics.limitViolation('send_rate');
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs });
     }
     const body = await readJsonBody(ctx, config.maxFrameBytes);
     const text = validateText(body.text, config.maxTextLength);
-    const nick = body.nick === undefined ? 'anonymous' : validateNick(body.nick);
+    const nick = tokenNick ?? (body.nick === undefined ? 'anonymous' : validateNick(body.nick));
     const cid = validateCid(body.cid);
     metrics.received.http += 1;
     const result = await context.publish(room, cid === undefined ? { nick, text } : { nick, text, cid });
@@ -41,7 +47,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/messages', async (ctx) => {
-    const room = validateRoom(ctx.params.room);
+    const { room } = authorizedRoom(ctx);
     const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
     const page = await broker.history(room, since === undefined ? { limit } : { after: since, limit });
@@ -56,7 +62,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/presence', async (ctx) => {
-    const room = validateRoom(ctx.params.room);
+    const { room } = authorizedRoom(ctx);
     const members = await broker.presenceList(room);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { room, members: members.map(({ nick, node }) => ({ nick, node })) };

@@ -1,4 +1,5 @@
 import { ChatError, formatNotice, formatStatus, formatTick, parseLineCommand, validateNick, validateText, type HubDelivery, type HubMember, type MessageEnvelope } from '@chat/core';
+import type { Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import type { TransportName } from '../metrics.js';
 import type { Idler } from './idle-ticker.js';
@@ -25,14 +26,16 @@ export class LineSession implements HubMember, Idler {
     private readonly context: GatewayContext,
     private readonly transport: TransportName,
     private readonly output: LineOutput,
+    private readonly identity: Identity,
   ) {
     this.id = context.newSessionId();
-    this.nick = context.defaultNick(this.id);
+    this.nick = identity.nick ?? context.defaultNick(this.id);
     this.sendBucket = context.newSendBucket();
   }
 
   async start(): Promise<void> {
     try {
+      if (!this.identity.mayUseRoom(LINE_ROOM)) throw new ChatError('forbidden', `your token does not allow room '${LINE_ROOM}'`);
       await this.context.hub.join(LINE_ROOM, this, { announce: true });
     } catch (error) {
       this.notify(error);
@@ -49,7 +52,9 @@ export class LineSession implements HubMember, Idler {
         if (this.sendBucket.take() > 0) throw new ChatError('rate_limited', 'too many messages; slow down');
         await this.context.publish(LINE_ROOM, { nick: this.nick, text });
       } else if (command.kind === 'nick') {
-        this.nick = validateNick(command.nick);
+        const nick = validateNick(command.nick);
+        if (this.identity.nick !== undefined && nick !== this.identity.nick) throw new ChatError('forbidden', 'your nick comes from your token');
+        this.nick = nick;
         await this.context.hub.renamed(this, [LINE_ROOM]);
       } else {
         this.output.line(formatStatus(command.data));

@@ -77,12 +77,17 @@ export function pollHandler(context: GatewayContext) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
     if (context.draining) throw new ChatError('draining', 'node draining, reconnect elsewhere');
+    const identity = context.identify(ctx.req);
     const rooms = parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection);
+    const forbidden = rooms.find((room) => !identity.mayUseRoom(room));
+    if (forbidden !== undefined) throw new ChatError('forbidden', `your token does not allow room '${forbidden}'`);
     const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
     const timeoutS = parseTimeout(ctx.query.timeout);
     const cursor: Cursor = new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []);
     const id = context.newSessionId();
     const collector = new PollCollector(id, context.defaultNick(id), cursor);
+    const release = context.admit(context.clientIp(ctx.req));
+    if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
     const abort = new AbortController();
     const untrack = context.track({ transport: 'poll', drain: () => abort.abort() });
     ctx.req.once('close', () => abort.abort());
@@ -94,6 +99,7 @@ export function pollHandler(context: GatewayContext) {
       if (given) await collector.waitForEvents(timeoutS * 1000, abort.signal);
     } finally {
       collector.stop();
+      release();
       untrack();
       await Promise.allSettled(rooms.map((room) => context.hub.leave(room, collector)));
     }

@@ -25,9 +25,14 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
     const { config, metrics } = context;
     if (!originAllowed(ctx.req, config.allowedOrigins)) throw new ChatError('forbidden', 'origin not allowed');
     if (context.draining) throw new ChatError('draining', 'node draining, reconnect elsewhere');
+    const identity = context.identify(ctx.req);
     const rooms = parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection);
-    const nick = typeof ctx.query.nick === 'string' && ctx.query.nick !== '' ? validateNick(ctx.query.nick) : undefined;
+    const forbidden = rooms.find((room) => !identity.mayUseRoom(room));
+    if (forbidden !== undefined) throw new ChatError('forbidden', `your token does not allow room '${forbidden}'`);
+    const nick = identity.nick ?? (typeof ctx.query.nick === 'string' && ctx.query.nick !== '' ? validateNick(ctx.query.nick) : undefined);
     const cursor = resumeCursor(ctx);
+    const release = context.admit(context.clientIp(ctx.req));
+    if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
 
     ctx.respond = false;
     const response = ctx.res;
@@ -57,6 +62,9 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       publish: context.publish,
       limits: { maxTextLength: config.maxTextLength, maxRooms: config.maxRoomsPerConnection, abuseThreshold: Number.POSITIVE_INFINITY },
       sendBucket: context.newSendBucket(),
+      joinBucket: context.newJoinBucket(),
+      mayUseRoom: identity.mayUseRoom,
+      nickLocked: identity.nick !== undefined,
       output: {
         event: (event) => {
           if (event.type === 'error') metrics.clientError(event.code);
@@ -80,6 +88,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
     const unwatch = heartbeat.add(response);
     response.once('close', () => {
       ended = true;
+      release();
       unwatch();
       untrack();
       void session.close();

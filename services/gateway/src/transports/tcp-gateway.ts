@@ -1,8 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { formatNotice, type MessageEnvelope } from '@chat/core';
+import { ChatError, formatNotice, type MessageEnvelope } from '@chat/core';
+import { ANONYMOUS, identityFromToken, type Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import type { IdleTicker } from './idle-ticker.js';
+import { LineReader } from './line-reader.js';
 import { LineSession } from './line-session.js';
+
+const AUTH_PREFIX = 'auth ! ';
 
 const lineBuffers = new WeakMap<MessageEnvelope, Buffer>();
 
@@ -49,6 +53,11 @@ export class TcpGateway {
       socket.end(`${formatNotice(this.context.draining ? 'draining' : 'busy')}\n`);
       return;
     }
+    const release = this.context.admit(socket.remoteAddress ?? 'unknown');
+    if (!release) {
+      socket.end(`${formatNotice('too many connections from your address')}\n`);
+      return;
+    }
     this.sockets.add(socket);
     const send = (chunk: string | Buffer): boolean => {
       if (socket.destroyed) return false;
@@ -60,44 +69,47 @@ export class TcpGateway {
       }
       return true;
     };
-    const session = new LineSession(this.context, 'tcp', {
-      line: (text) => send(`${text}\n`),
-      message: (envelope) => {
-        if (send(lineBufferOf(envelope))) metrics.deliveries.tcp += 1;
-      },
-    });
+    let session: LineSession | undefined;
+    let unwatchIdle = (): void => undefined;
+    const open = (identity: Identity): void => {
+      const opened = new LineSession(this.context, 'tcp', {
+        line: (text) => send(`${text}\n`),
+        message: (envelope) => {
+          if (send(lineBufferOf(envelope))) metrics.deliveries.tcp += 1;
+        },
+      }, identity);
+      session = opened;
+      unwatchIdle = this.ticker.add(opened);
+      void opened.start();
+    };
+    // With AUTH_SECRET the first line must be `auth ! <token>`: TCP has no headers to carry it.
+    const authenticate = (line: string): void => {
+      try {
+        if (!line.startsWith(AUTH_PREFIX)) throw new ChatError('unauthorized', `send '${AUTH_PREFIX}<token>' first`);
+        open(identityFromToken(line.slice(AUTH_PREFIX.length).trim(), config.authSecret ?? ''));
+      } catch (error) {
+        metrics.clientError('unauthorized');
+        socket.end(`${formatNotice(`unauthorized: ${error instanceof ChatError ? error.message : 'bad token'}`)}\n`);
+      }
+    };
     const untrack = this.context.track({ transport: 'tcp', drain: () => socket.end(`${formatNotice('node draining, reconnect elsewhere')}\n`) });
-    const unwatchIdle = this.ticker.add(session);
-    let pending = '';
-    let discarding = false;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      pending += chunk;
-      let newline = pending.indexOf('\n');
-      while (newline !== -1) {
-        const line = pending.slice(0, newline).replace(/\r$/, '');
-        pending = pending.slice(newline + 1);
-        if (discarding) discarding = false;
-        else if (Buffer.byteLength(line) > config.maxLineBytes) tooLong();
-        else void session.handleLine(line);
-        newline = pending.indexOf('\n');
-      }
-      if (!discarding && Buffer.byteLength(pending) > config.maxLineBytes) {
-        discarding = true;
-        tooLong();
-      }
-      if (discarding) pending = '';
-    });
     const tooLong = (): void => {
       metrics.limitViolation('line_length');
       send(`${formatNotice(`line too long (max ${config.maxLineBytes} bytes)`)}\n`);
     };
+    const reader = new LineReader(config.maxLineBytes, (line) => {
+      if (session) void session.handleLine(line);
+      else authenticate(line);
+    }, tooLong);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => reader.push(chunk));
     socket.once('close', () => {
       this.sockets.delete(socket);
+      release();
       untrack();
       unwatchIdle();
-      void session.close();
+      void session?.close();
     });
-    void session.start();
+    if (config.authSecret === undefined) open(ANONYMOUS);
   }
 }

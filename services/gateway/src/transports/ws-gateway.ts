@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { validateNick } from '@chat/core';
+import { ChatError, validateNick } from '@chat/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import { IdleTicker } from './idle-ticker.js';
@@ -11,6 +11,7 @@ import { WsHeartbeat } from './ws-heartbeat.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 const CLOSE_POLICY = 1008;
+const CLOSE_UNAUTHORIZED = 4001;
 
 /** Accepts WebSocket upgrades on the HTTP server: `/ws` (JSON protocol) and `/ws/line` (seed protocol). */
 export class WsGateway {
@@ -44,13 +45,24 @@ export class WsGateway {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return refuse(socket, 404, 'not_found', 'no WebSocket endpoint here');
     if (this.context.draining) return refuse(socket, 503, 'draining', 'node draining, reconnect elsewhere');
+    const release = this.context.admit(this.context.clientIp(request));
+    if (!release) return refuse(socket, 429, 'too_many_connections', 'too many connections from your address');
+    socket.once('close', release);
     this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       if (!originAllowed(request, this.context.config.allowedOrigins)) {
         this.context.metrics.limitViolation('origin');
         ws.close(CLOSE_POLICY, 'origin not allowed');
         return;
       }
-      const attachment = { ws, socket, coalescer: this.coalescer, heartbeat: this.heartbeat };
+      let identity;
+      try {
+        identity = this.context.identify(request);
+      } catch (error) {
+        this.context.metrics.clientError('unauthorized');
+        ws.close(CLOSE_UNAUTHORIZED, error instanceof ChatError ? error.message.slice(0, 100) : 'unauthorized');
+        return;
+      }
+      const attachment = { ws, socket, coalescer: this.coalescer, heartbeat: this.heartbeat, identity };
       if (url.pathname === '/ws/line') return serveLineSocket(this.context, this.idleTicker, attachment);
       const nick = url.searchParams.get('nick');
       let validNick: string | undefined;
@@ -64,9 +76,11 @@ export class WsGateway {
   }
 }
 
+const REASONS: Record<number, string> = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
 function refuse(socket: Socket, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

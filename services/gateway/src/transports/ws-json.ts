@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { ChatSession, encodeServerEvent } from '@chat/core';
 import type { WebSocket } from 'ws';
+import type { Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import { wsFrameOf } from './frame-cache.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
@@ -15,11 +16,12 @@ export interface WsAttachment {
   readonly socket: Socket;
   readonly coalescer: WriteCoalescer;
   readonly heartbeat: WsHeartbeat;
+  readonly identity: Identity;
   readonly nick?: string;
 }
 
 /** Serves the JSON protocol (DESIGN 2.3) on one WebSocket. */
-export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, heartbeat, nick }: WsAttachment): void {
+export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, heartbeat, identity, nick }: WsAttachment): void {
   const { metrics, config } = context;
   const id = context.newSessionId();
   const outlet = new WsOutlet(ws, socket, coalescer, config.sendBufferBytes, () => {
@@ -28,7 +30,10 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
   });
   const session = new ChatSession({
     id,
-    nick: nick ?? context.defaultNick(id),
+    nick: identity.nick ?? nick ?? context.defaultNick(id),
+    nickLocked: identity.nick !== undefined,
+    mayUseRoom: identity.mayUseRoom,
+    joinBucket: context.newJoinBucket(),
     nodeId: config.nodeId,
     hub: context.hub,
     publish: context.publish,

@@ -6,7 +6,7 @@ import { CLOSE_DRAINING, type WsAttachment } from './ws-json.js';
 import { WsOutlet } from './ws-outlet.js';
 
 /** Serves the seed line protocol (DESIGN 2.4) on one WebSocket, in room `lobby`. */
-export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { ws, socket, coalescer, heartbeat }: WsAttachment): void {
+export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { ws, socket, coalescer, heartbeat, identity }: WsAttachment): void {
   const { metrics } = context;
   const outlet = new WsOutlet(ws, socket, coalescer, context.config.sendBufferBytes, () => {
     metrics.slowConsumers.ws_line += 1;
@@ -16,7 +16,7 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
     message: (envelope) => {
       if (outlet.sendFrame(wsLineFrameOf(envelope))) metrics.deliveries.ws_line += 1;
     },
-  });
+  }, identity);
   const untrack = context.track({ transport: 'ws_line', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere') });
   const unwatchIdle = ticker.add(session);
   heartbeat.watch(ws);

@@ -1,0 +1,46 @@
+import type { IncomingMessage } from 'node:http';
+import { ChatError, validateNick } from '@chat/core';
+import { verifyToken } from './token.js';
+
+/** Who a request speaks for: anonymous when auth is off, else the verified token's holder. */
+export interface Identity {
+  readonly user?: string;
+  /** Set when the nick comes from the token and may not be changed. */
+  readonly nick?: string;
+  mayUseRoom(room: string): boolean;
+}
+
+export const ANONYMOUS: Identity = { mayUseRoom: () => true };
+
+function patternToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\:-]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+function tokenOf(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  return url.searchParams.get('token') ?? undefined;
+}
+
+/** Authenticates a request (`Authorization: Bearer` or `?token=`); throws `unauthorized` when required and bad. */
+export function identify(request: IncomingMessage, secret: string | undefined): Identity {
+  if (secret === undefined) return ANONYMOUS;
+  const token = tokenOf(request);
+  if (!token) throw new ChatError('unauthorized', 'a token is required (Authorization: Bearer or ?token=)');
+  return identityFromToken(token, secret);
+}
+
+/** The identity a token proves; throws `unauthorized`. */
+export function identityFromToken(token: string, secret: string): Identity {
+  const claims = verifyToken(token, secret);
+  const patterns = (claims.rooms ?? ['*']).map(patternToRegExp);
+  let nick: string;
+  try {
+    nick = validateNick(claims.nick ?? claims.sub);
+  } catch {
+    throw new ChatError('unauthorized', 'token nick is not a valid nick');
+  }
+  return { user: claims.sub, nick, mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)) };
+}
