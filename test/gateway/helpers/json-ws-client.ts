@@ -117,12 +117,14 @@ export class JsonWsClient {
   }
 
   /** Sends `frame` and resolves with the first later frame that matches, or rejects on a later `error`. */
-  async request<T extends ServerFrame>(frame: unknown, answer: (frame: ServerFrame) => frame is T, timeoutMs = 10_000): Promise<T> {
+  async request<T extends ServerFrame>(frame: unknown, answer: (frame: ServerFrame) => frame is T, timeoutMs?: number): Promise<T>;
+  async request(frame: unknown, answer: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<ServerFrame>;
+  async request(frame: unknown, answer: (frame: ServerFrame) => boolean, timeoutMs = 10_000): Promise<ServerFrame> {
     const from = this.mark();
     this.send(frame);
     const reply = await this.next((candidate) => answer(candidate) || isError(candidate), { from, timeoutMs });
     if (isError(reply)) throw new ServerError(reply);
-    return reply as T;
+    return reply;
   }
 
   /** Sends a frame expected to fail and resolves with the `error` it got. */
