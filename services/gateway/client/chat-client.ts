@@ -80,6 +80,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.stopped = false;
     this.resendTimer = setInterval(() => this.resendDue(RESEND_AFTER_MS), RESEND_CHECK_MS);
     globalThis.addEventListener?.('online', this.onOnline);
+    globalThis.document?.addEventListener('visibilitychange', this.onOnline);
     this.connect();
   }
 
@@ -88,6 +89,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.resendTimer);
     globalThis.removeEventListener?.('online', this.onOnline);
+    globalThis.document?.removeEventListener('visibilitychange', this.onOnline);
     this.transport?.close();
     this.transport = undefined;
     this.connected = false;
@@ -138,8 +140,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.presence.nicks(room);
   }
 
+  /** Back online, or the tab is shown again: skip the rest of a backoff wait. */
   private readonly onOnline = (): void => {
-    if (this.connected || this.stopped) return;
+    if (this.connected || this.stopped || this.transport || globalThis.document?.visibilityState === 'hidden') return;
     clearTimeout(this.reconnectTimer);
     this.picker.resetDelay();
     this.connect();

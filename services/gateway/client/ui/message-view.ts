@@ -1,6 +1,8 @@
 import type { ChatMessage } from '../protocol.js';
 import { el, formatTime } from './dom.js';
 
+const MAX_SHOWN = 2_000;
+
 /** Epochs in the order this page first saw them, so messages of a new epoch sort after the old. */
 const epochRank = new Map<string, number>();
 function rank(epoch: string): number {
@@ -18,6 +20,8 @@ export class RoomMessages {
   readonly list = el('ol', 'messages');
 
   constructor(readonly room: string) {
+    // role=log: screen readers announce new messages politely.
+    this.list.setAttribute('role', 'log');
     this.list.setAttribute('aria-label', `messages in ${room}`);
   }
 
@@ -30,6 +34,8 @@ export class RoomMessages {
     time.dateTime = new Date(message.ts).toISOString();
     item.append(time, el('span', 'nick', message.nick), el('span', 'text', message.text));
     this.insert(item);
+    // A tab left open for days must not grow without bound; the server keeps the history.
+    while (this.list.childElementCount > MAX_SHOWN) this.list.firstElementChild?.remove();
   }
 
   /** Marks where messages may be missing, after everything shown so far. */
