@@ -137,7 +137,8 @@ export class ChatSession implements HubMember {
         return;
       case 'message': {
         const { message } = delivery.envelope;
-        if (this.rooms.has(message.room)) this.rooms.set(message.room, { epoch: message.epoch, offset: message.offset });
+        // The message is its own position: no allocation per delivery.
+        if (this.rooms.has(message.room)) this.rooms.set(message.room, message);
         output.message(delivery.envelope);
         return;
       }
