@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/wait.js';
+import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { presence } from './helpers/http-client.js';
+import { JsonWsClient } from './helpers/json-ws-client.js';
+import { TcpLineClient, WsLineClient } from './helpers/line-clients.js';
+import { LOBBY, outputLine, readyLineClient } from './helpers/lobby.js';
+import { Resources } from './helpers/resources.js';
+
+const IDLE_TICK_MS = 300;
+const MAX_LINE_BYTES = 64;
+const TICK = /^clock ! tick \d\d:\d\d:\d\d$/;
+const resources = new Resources();
+let redis: RedisServer;
+let a: TestNode;
+let b: TestNode;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  const settings = { TCP_PORT: '0', IDLE_TICK_MS: String(IDLE_TICK_MS), MAX_LINE_BYTES: String(MAX_LINE_BYTES) };
+  a = await startNode('node-a', redis.url, settings);
+  resources.track({ close: () => a.drain() });
+  b = await startNode('node-b', redis.url, settings);
+  resources.track({ close: () => b.drain() });
+});
+
+afterAll(async () => {
+  await resources.closeAll();
+  await redis?.stop();
+});
+
+describe('the seed line protocol on /ws/line and TCP, across nodes', () => {
+  let wsLineA: WsLineClient;
+  let tcpA: TcpLineClient;
+  let wsLineB: WsLineClient;
+  let tcpB: TcpLineClient;
+  let jsonA: JsonWsClient;
+  let jsonB: JsonWsClient;
+
+  beforeAll(async () => {
+    wsLineA = resources.track(await readyLineClient(a.http, () => WsLineClient.connect(a.ws), 'guest-ws-a'));
+    tcpA = resources.track(await readyLineClient(a.http, () => TcpLineClient.connect(a.tcpPort), 'guest-tcp-a'));
+    wsLineB = resources.track(await readyLineClient(b.http, () => WsLineClient.connect(b.ws), 'guest-ws-b'));
+    tcpB = resources.track(await readyLineClient(b.http, () => TcpLineClient.connect(b.tcpPort), 'guest-tcp-b'));
+    jsonA = resources.track(await JsonWsClient.connect(a.ws, { nick: 'json-a' }));
+    jsonB = resources.track(await JsonWsClient.connect(b.ws, { nick: 'json-b' }));
+    await jsonA.join(LOBBY);
+    await jsonB.join(LOBBY);
+  });
+
+  async function everyLobbyClientSees(nick: string, text: string): Promise<void> {
+    const line = outputLine(nick, text);
+    await Promise.all([
+      ...[wsLineA, tcpA, wsLineB, tcpB].map((client) => client.waitForLine(line)),
+      ...[jsonA, jsonB].map(async (client) => expect((await client.waitForMessage(LOBBY, text)).nick).toBe(nick)),
+    ]);
+  }
+
+  it('"nick ! bob" then "msg ! hi" on /ws/line reaches every lobby client as "output ! bob: hi"', async () => {
+    wsLineA.send('nick ! bob');
+    wsLineA.send('msg ! hi');
+    await everyLobbyClientSees('bob', 'hi');
+  });
+
+  it('"nick ! carol" then "msg ! hello there" over TCP reaches every lobby client', async () => {
+    tcpB.send('nick ! carol');
+    tcpB.send('msg ! hello there');
+    await everyLobbyClientSees('carol', 'hello there');
+  });
+
+  it('a JSON send to lobby reaches line clients as "output ! <nick>: <text>"', async () => {
+    await jsonB.say(LOBBY, 'from json');
+    await everyLobbyClientSees('json-b', 'from json');
+  });
+
+  it('"\\r\\n" line endings are accepted over TCP', async () => {
+    tcpA.write('nick ! dave\r\nmsg ! crlf works\r\n');
+    await everyLobbyClientSees('dave', 'crlf works');
+  });
+
+  it('anything else is answered "status ! received \'<data>\'" to that client only', async () => {
+    const marks = [wsLineB, tcpA, tcpB].map((client) => client.mark());
+    wsLineA.send('hello');
+    await wsLineA.waitForLine("status ! received 'hello'");
+    tcpA.send('hello tcp');
+    await tcpA.waitForLine("status ! received 'hello tcp'");
+    wsLineA.send('msg ! fence');
+    await everyLobbyClientSees('bob', 'fence');
+    const others = [wsLineB, tcpA, tcpB];
+    others.forEach((client, index) => {
+      const since = client.lines.items.slice(marks[index]);
+      expect(since.filter((line) => line === "status ! received 'hello'")).toEqual([]);
+    });
+    expect(wsLineB.lines.items.some((line) => line.includes('hello tcp'))).toBe(false);
+  });
+
+  it(`an idle connection hears "clock ! tick HH:MM:SS" after IDLE_TICK_MS (${IDLE_TICK_MS} ms)`, async () => {
+    const started = Date.now();
+    const ws = resources.track(await WsLineClient.connect(b.ws));
+    const tcp = resources.track(await TcpLineClient.connect(a.tcpPort));
+    const [wsTick, tcpTick] = await Promise.all([ws.waitForLine(TICK, { timeoutMs: 5000 }), tcp.waitForLine(TICK, { timeoutMs: 5000 })]);
+    expect(wsTick).toMatch(TICK);
+    expect(tcpTick).toMatch(TICK);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(IDLE_TICK_MS - 50);
+    const [hours, minutes] = wsTick.slice('clock ! tick '.length).split(':').map(Number);
+    expect(hours).toBeLessThan(24);
+    expect(minutes).toBeLessThan(60);
+  });
+
+  it(`a TCP line longer than MAX_LINE_BYTES (${MAX_LINE_BYTES}) gets "status ! line too long" and the connection stays usable`, async () => {
+    const client = resources.track(await TcpLineClient.connect(a.tcpPort));
+    client.send(`msg ! ${'x'.repeat(MAX_LINE_BYTES * 2)}`);
+    await client.waitForLine(/^status ! line too long/);
+    // A long line arriving in pieces, without a newline yet, is dropped as a whole.
+    const from = client.mark();
+    client.write('y'.repeat(MAX_LINE_BYTES + 10));
+    await client.waitForLine(/^status ! line too long/, { from });
+    client.write(`${'y'.repeat(20)}\n`);
+    client.send('still here');
+    await client.waitForLine("status ! received 'still here'");
+    expect(client.lines.items.some((line) => line.includes('yyyy'))).toBe(false);
+    expect(client.isOpen).toBe(true);
+  });
+});
+
+describe('the TCP acceptor pool (TCP_MAX_CONNECTIONS=2)', () => {
+  it('a third connection gets "status ! busy" and is closed; a place frees when one leaves', async () => {
+    const c = await startNode('node-c', redis.url, { TCP_PORT: '0', TCP_MAX_CONNECTIONS: '2' });
+    resources.track({ close: () => c.drain() });
+    const first = resources.track(await TcpLineClient.connect(c.tcpPort));
+    const second = resources.track(await TcpLineClient.connect(c.tcpPort));
+    first.send('one');
+    second.send('two');
+    await first.waitForLine("status ! received 'one'");
+    await second.waitForLine("status ! received 'two'");
+    const third = resources.track(await TcpLineClient.connect(c.tcpPort));
+    await third.waitForLine('status ! busy');
+    await third.waitForEnd();
+    expect(first.isOpen && second.isOpen).toBe(true);
+
+    await first.close();
+    const replacement = await eventually(
+      async () => {
+        const candidate = resources.track(await TcpLineClient.connect(c.tcpPort));
+        candidate.send('again');
+        const answer = await candidate.waitForLine((line) => line === "status ! received 'again'" || line === 'status ! busy', { timeoutMs: 2000 });
+        if (answer === 'status ! busy') {
+          await candidate.close();
+          return undefined;
+        }
+        return candidate;
+      },
+      { what: 'a free place in the TCP pool' },
+    );
+    expect(replacement.isOpen).toBe(true);
+    await eventually(async () => (await presence(c.http, LOBBY)).members.length >= 2);
+  });
+});
