@@ -113,6 +113,38 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     }
   });
 
+  it('a send whose ack was lost is retried after the reconnect with the same cid and stored once', async () => {
+    let ackDropped = false;
+    const henry = await open({
+      nick: 'henry',
+      // Between page and server: swallow the first ack and cut the connection, as a dying link would.
+      beforeLoad: (page) =>
+        page.routeWebSocket(/\/ws$/, (ws) => {
+          const server = ws.connectToServer();
+          server.onMessage((frame) => {
+            if (!ackDropped && typeof frame === 'string' && (JSON.parse(frame) as { type?: string }).type === 'ack') {
+              ackDropped = true;
+              void ws.close({ code: 4000, reason: 'ack lost on the way' });
+              void server.close();
+              return;
+            }
+            ws.send(frame);
+          });
+        }),
+    });
+    await connected(henry.page);
+    await send(henry.page, 'henry says this once');
+    await outboxEmpty(henry.page);
+    expect(ackDropped).toBe(true);
+    await send(bob.page, 'bob after henry');
+    for (const tab of [henry, bob]) {
+      await seesMessage(tab.page, 'bob after henry');
+      const shown = await shownMessages(tab.page);
+      expect(shown.filter((m) => m.text === 'henry says this once')).toHaveLength(1);
+    }
+    await henry.context.close();
+  });
+
   it('a page reloaded mid-conversation shows the history without gaps or duplicates', async () => {
     for (let i = 1; i <= 5; i++) await send(alice.page, `before reload ${i}`);
     await seesMessage(alice.page, 'before reload 5');
