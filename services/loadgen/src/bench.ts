@@ -38,7 +38,9 @@ async function runOne(scenario: string, kind: ServerKind): Promise<Row> {
     return { ...emptyRow(label, kind), note: `server failed to start: ${String(error).slice(0, 200)}` };
   }
   try {
-    return await runScenario(scenario, server, options, log);
+    const row = await runScenario(scenario, server, options, log);
+    const deaths = server.deaths();
+    return deaths.length === 0 ? row : { ...row, note: [`SERVER PROCESS DIED: ${deaths.join(' | ').slice(0, 400)}`, row.note].filter(Boolean).join('; '), detail: { ...(row.detail as object), deaths } };
   } catch (error) {
     log(`${label} × ${kind}: failed: ${String(error)}`);
     return { ...emptyRow(label, kind), note: `failed: ${String(error).slice(0, 300)}` };

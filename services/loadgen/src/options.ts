@@ -1,3 +1,4 @@
+import { repoPath } from './util/paths.js';
 import type { ServerKind } from './servers/types.js';
 
 /** Every knob of a bench run; `--quick` picks small sizes, flags override either preset. */
@@ -41,7 +42,7 @@ const QUICK: BenchOptions = {
   stepMs: 1500,
   generators: 2,
   gatewayFlags: [],
-  outDir: 'bench-results',
+  outDir: repoPath('bench-results'),
 };
 
 const FULL: BenchOptions = {

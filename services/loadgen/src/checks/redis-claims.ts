@@ -27,22 +27,43 @@ export async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return calls;
 }
 
+const WINDOW_MS = 2000;
+
+function deltas(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [command, calls] of after) {
+    const delta = calls - (before.get(command) ?? 0);
+    if (delta > 0 && command !== 'info') result[command] = delta;
+  }
+  return result;
+}
+
 /** Redis commands per published message over a short window of chat traffic. */
 export async function redisRoundTrips(server: ServerUnderTest, pool: GeneratorPool, layout: Layout, ratePerSec: number, fanout: number): Promise<Record<string, unknown>> {
   if (server.redisPort === undefined) return {};
   return withRedis(server.redisPort, async (redis) => {
-    const before = await commandCalls(redis);
-    const step = await measureStep(server, pool, splitRate(ratePerSec, layout), 2000, fanout);
+    // A quiet window of the same length first: presence heartbeats also run scripts.
+    const quietStart = await commandCalls(redis);
+    await sleep(WINDOW_MS);
+    const quietEnd = await commandCalls(redis);
+    const busyStart = Date.now();
+    const step = await measureStep(server, pool, splitRate(ratePerSec, layout), WINDOW_MS, fanout);
+    const busyMs = Date.now() - busyStart;
     const after = await commandCalls(redis);
-    const deltas: Record<string, number> = {};
-    for (const [command, calls] of after) {
-      const delta = calls - (before.get(command) ?? 0);
-      if (delta > 0 && command !== 'info') deltas[command] = delta;
-    }
+    const quiet = deltas(quietStart, quietEnd);
+    const busy = deltas(quietEnd, after);
     const published = step.acks;
-    const evalsha = (deltas.evalsha ?? 0) + (deltas.eval ?? 0) + (deltas.fcall ?? 0);
+    const scripts = (record: Record<string, number>): number => (record.evalsha ?? 0) + (record.eval ?? 0) + (record.fcall ?? 0);
     return {
-      redisWindow: { ratePerSec, sent: step.sent, acked: published, commandDeltas: deltas, evalshaPerPublished: published > 0 ? evalsha / published : null },
+      redisWindow: {
+        ratePerSec,
+        sent: step.sent,
+        acked: published,
+        quietCommandDeltas: quiet,
+        commandDeltas: busy,
+        evalshaPerPublished: published > 0 ? scripts(busy) / published : null,
+        evalshaPerPublishedNetOfHeartbeats: published > 0 ? (scripts(busy) - (scripts(quiet) * busyMs) / WINDOW_MS) / published : null,
+      },
     };
   });
 }

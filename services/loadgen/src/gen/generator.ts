@@ -11,6 +11,8 @@ import type { ClientSpec, Command, Reply } from './messages.js';
 const stats = new ClientStats();
 let clients: BenchClient[] = [];
 let senders: BenchClient[] = [];
+// Client message ids are unique over the generator's life: a repeated cid is (rightly) a duplicate send.
+let nextCid = 0;
 
 function reply(message: Reply): void {
   process.send?.(message);
@@ -60,7 +62,7 @@ function run(ratePerSec: number, durationMs: number, pad: string): Promise<Reply
         const intended = start + k * interval;
         lagMs = Math.max(lagMs, now - intended);
         const client = live[turn++ % live.length];
-        client?.send(benchText(intended, pad), `${process.pid}-${k}`);
+        client?.send(benchText(intended, pad), `${process.pid}-${nextCid++}`);
       }
       if (k >= total) {
         clearInterval(timer);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Histogram } from 'hdr-histogram-js';
 import { forkTracked, stopChild } from '../util/children.js';
 import { cpuSeconds } from '../util/proc-stats.js';
+import { REPO_ROOT } from '../util/paths.js';
 import { mergeHistograms } from '../stats/histogram.js';
 import { mergeCounts } from './counts.js';
 import type { ClientSpec, Command, Counts, Reply } from './messages.js';
@@ -21,7 +22,7 @@ export class GeneratorPool {
   /** Forks `count` generator processes. */
   static start(count: number): GeneratorPool {
     const generators = Array.from({ length: count }, (): Generator => {
-      const child = forkTracked(GENERATOR, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = forkTracked(GENERATOR, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const generator: Generator = { child, pending: undefined };
       child.on('message', (message: unknown) => {
         const resolve = generator.pending;

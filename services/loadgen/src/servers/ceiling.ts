@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
+import { repoPath } from '../util/paths.js';
 import { startNodeProcess } from './node-process.js';
 import { sumHeapUsed } from './heap.js';
 import type { ServerUnderTest, StartOptions } from './types.js';
 
-const ENTRY = resolve('services/loadgen/src/peers/ws-ceiling-server.ts');
+const ENTRY = repoPath('services/loadgen/src/peers/ws-ceiling-server.ts');
 
 /** The ceiling: one bare `ws` process broadcasting to room members, no Redis. */
 export async function startCeiling(options: StartOptions): Promise<ServerUnderTest> {
@@ -19,6 +19,10 @@ export async function startCeiling(options: StartOptions): Promise<ServerUnderTe
     pids: () => [node.pid],
     nodePids: () => [node.pid],
     heapUsedBytes: () => sumHeapUsed(httpUrls),
+    deaths: () => {
+      const death = node.death();
+      return death === undefined ? [] : [death];
+    },
     stop: () => node.stop(),
   };
 }

@@ -1,13 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnTracked, stopChild } from '../util/children.js';
 import { freePort } from '../util/free-port.js';
-import { waitForHttpOk, waitForLine } from '../util/wait.js';
+import { waitForHttpOk } from '../util/wait.js';
+import { REPO_ROOT } from '../util/paths.js';
 
 /** One server node process listening on 127.0.0.1. */
 export interface NodeProcess {
   readonly port: number;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** Why the process died on its own (exit status and the tail of its output), if it did. */
+  death(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -21,27 +24,47 @@ export interface NodeLaunch {
 }
 
 /**
- * Starts a node process on a free port, waits for its `"msg":"listening"` log line and a 200 on
- * GET /readyz. stdout is drained afterwards so a chatty child never blocks on a full pipe.
+ * Starts a node process on a free port (we pick it, so the `"msg":"listening"` line, which an
+ * info-level log hides at LOG_LEVEL=warn, is not needed) and waits for a 200 on GET /readyz.
+ * Output is drained so a chatty child never blocks on a full pipe; its tail explains a failure.
  */
 export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess> {
   const port = await freePort();
   const child = spawnTracked(process.execPath, launch.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
     env: { ...process.env, ...launch.env, PORT: String(port), HOST: '127.0.0.1' },
   });
   if (!child.stdout || !child.stderr || child.pid === undefined) throw new Error(`${launch.name} did not start`);
-  let stderrTail = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2000);
-  });
+  let outputTail = '';
+  const keepTail = (chunk: Buffer): void => {
+    outputTail = (outputTail + chunk.toString()).slice(-2000);
+  };
+  child.stdout.on('data', keepTail);
+  child.stderr.on('data', keepTail);
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`exited (${code ?? signal})`))));
+  exited.catch(() => undefined);
   try {
-    await waitForLine(child.stdout, (line) => line.includes('"msg":"listening"'), 20_000, `${launch.name} listening`);
-    child.stdout.resume();
-    await waitForHttpOk(`http://127.0.0.1:${port}/readyz`, 20_000);
+    await Promise.race([waitForHttpOk(`http://127.0.0.1:${port}/readyz`, 20_000), exited]);
   } catch (error) {
     await stopChild(child, 500);
-    throw new Error(`${launch.name}: ${String(error)}; stderr: ${stderrTail}`);
+    throw new Error(`${launch.name}: ${String(error)}; output: ${outputTail}`);
   }
-  return { port, pid: child.pid, child, stop: () => stopChild(child, launch.stopGraceMs ?? 5000) };
+  let stopping = false;
+  let death: string | undefined;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    death = `${launch.name} (pid ${child.pid ?? '?'}) exited on its own (${code ?? signal}); output: ${outputTail.slice(-1500)}`;
+    process.stderr.write(`loadgen: ${death}\n`);
+  });
+  return {
+    port,
+    pid: child.pid,
+    child,
+    death: () => death,
+    stop: () => {
+      stopping = true;
+      return stopChild(child, launch.stopGraceMs ?? 5000);
+    },
+  };
 }

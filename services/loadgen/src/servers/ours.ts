@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { repoPath } from '../util/paths.js';
 import { startBenchRedis } from './redis-server.js';
 import { startNodeProcess, type NodeProcess } from './node-process.js';
 import { sumHeapUsed } from './heap.js';
 import type { ServerUnderTest, StartOptions } from './types.js';
 
 /** The gateway's compiled entry point (built by `npx tsc -b services/core services/gateway`). */
-export const GATEWAY_MAIN = resolve('services/gateway/dist/main.js');
+export const GATEWAY_MAIN = repoPath('services/gateway/dist/main.js');
 
 /** Our cluster: a fresh Redis and `nodes` gateway processes, clients spread over all of them. */
 export async function startOurs(options: StartOptions): Promise<ServerUnderTest> {
@@ -46,6 +46,7 @@ export async function startOurs(options: StartOptions): Promise<ServerUnderTest>
     pids: () => [...nodes.map((node) => node.pid), redis.pid],
     nodePids: () => nodes.map((node) => node.pid),
     heapUsedBytes: () => sumHeapUsed(httpUrls),
+    deaths: () => nodes.flatMap((node) => node.death() ?? []),
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
       await redis.stop();

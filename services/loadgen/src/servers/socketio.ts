@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
+import { repoPath } from '../util/paths.js';
 import { startBenchRedis } from './redis-server.js';
 import { startNodeProcess, type NodeProcess } from './node-process.js';
 import { sumHeapUsed } from './heap.js';
 import type { ServerUnderTest, StartOptions } from './types.js';
 
-const ENTRY = resolve('services/loadgen/src/peers/socketio-server.ts');
+const ENTRY = repoPath('services/loadgen/src/peers/socketio-server.ts');
 
 /** The peer: Socket.IO 4 + @socket.io/redis-adapter, `nodes` processes on a fresh Redis. */
 export async function startSocketIo(options: StartOptions): Promise<ServerUnderTest> {
@@ -36,6 +36,7 @@ export async function startSocketIo(options: StartOptions): Promise<ServerUnderT
     pids: () => [...nodes.map((node) => node.pid), redis.pid],
     nodePids: () => nodes.map((node) => node.pid),
     heapUsedBytes: () => sumHeapUsed(httpUrls),
+    deaths: () => nodes.flatMap((node) => node.death() ?? []),
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
       await redis.stop();

@@ -22,6 +22,8 @@ export interface ServerUnderTest {
   nodePids(): number[];
   /** Sum of V8 heap used over the node processes, when the server exposes it. */
   heapUsedBytes(): Promise<number | undefined>;
+  /** Server processes that died during the run, with their last output. */
+  deaths(): string[];
   stop(): Promise<void>;
 }
 

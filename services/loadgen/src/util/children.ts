@@ -17,9 +17,9 @@ function hookExit(): void {
   process.on('exit', killAllNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
-      process.stderr.write(`\nloadgen: ${signal}, stopping ${live.size} child process(es)\n`);
+      if (live.size > 0) process.stderr.write(`\nloadgen: ${signal}, stopping ${live.size} child process(es)\n`);
       killAllNow();
-      process.exit(130);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
 }

@@ -5,7 +5,12 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return 0; // the process is gone; its death is reported separately
+  }
   // The command name (field 2) may contain spaces; fields after its closing paren are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -15,7 +20,12 @@ export function cpuSeconds(pid: number): number {
 
 /** Resident set size in bytes, from /proc/<pid>/status VmRSS. */
 export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return 0;
+  }
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
   return match?.[1] ? Number(match[1]) * 1024 : 0;
 }

@@ -1,0 +1,66 @@
+/**
+ * `tsx services/loadgen/src/profile/summarize-cpuprofile.ts <file.cpuprofile>… [--top=N]`
+ * Sums self time by function (name + file:line) over one or more V8 .cpuprofile files
+ * (as written by `node --cpu-prof`) and prints the top entries with their share.
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+function isCpuProfile(value: unknown): value is CpuProfile {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return Array.isArray(record.nodes) && Array.isArray(record.samples) && Array.isArray(record.timeDeltas);
+}
+
+function label(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const file = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*\/services\//, 'services/');
+  return `${functionName || '(anonymous)'} ${file ? `${file}:${lineNumber + 1}` : ''}`.trim();
+}
+
+/** Self time in microseconds per function label, summed over profiles. */
+export function selfTimeByFunction(profiles: readonly CpuProfile[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    profile.samples.forEach((id, i) => {
+      const node = byId.get(id);
+      if (!node) return;
+      const key = label(node);
+      totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+  }
+  return totals;
+}
+
+function main(argv: readonly string[]): void {
+  const top = Number(argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 25);
+  const files = argv.filter((arg) => !arg.startsWith('--'));
+  if (files.length === 0) throw new Error('usage: summarize-cpuprofile <file.cpuprofile>… [--top=N]');
+  const profiles = files.map((file) => {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
+    return parsed;
+  });
+  const totals = [...selfTimeByFunction(profiles)].sort((a, b) => b[1] - a[1]);
+  const all = totals.reduce((sum, [, micros]) => sum + micros, 0);
+  const busy = totals.filter(([name]) => !name.startsWith('(idle)')).reduce((sum, [, micros]) => sum + micros, 0);
+  process.stdout.write(`${files.length} profile(s): ${(all / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle\n`);
+  process.stdout.write(`| self ms | % of non-idle | function |\n| ---: | ---: | --- |\n`);
+  for (const [name, micros] of totals.slice(0, top)) {
+    const share = name.startsWith('(idle)') ? '' : `${((micros / busy) * 100).toFixed(1)}%`;
+    process.stdout.write(`| ${(micros / 1000).toFixed(0)} | ${share} | ${name.replace(/\|/g, '\\|')} |\n`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) main(process.argv.slice(2));
