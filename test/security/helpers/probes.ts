@@ -21,13 +21,15 @@ export interface ProbeOptions {
   /** Source address of the connection (any 127.x.y.z works on Linux loopback). */
   readonly localAddress?: string;
   readonly timeoutMs?: number;
+  /** Resolve (and close) as soon as this many frames arrived: an accepted connection. */
+  readonly frameCount?: number;
 }
 
 /**
  * A WebSocket an attacker opens: resolves with how the server ended it. Frames sent after
  * `open` are `send`. Fails when the connection is still open after `timeoutMs`.
  */
-export function probeWs(url: string, { headers = {}, origin, localAddress, timeoutMs = 5000 }: ProbeOptions = {}, send: readonly (string | Buffer)[] = []): Promise<WsOutcome> {
+export function probeWs(url: string, { headers = {}, origin, localAddress, timeoutMs = 5000, frameCount }: ProbeOptions = {}, send: readonly (string | Buffer)[] = []): Promise<WsOutcome> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, {
       perMessageDeflate: false,
@@ -52,7 +54,14 @@ export function probeWs(url: string, { headers = {}, origin, localAddress, timeo
     socket.on('open', () => {
       for (const data of send) socket.send(data, { binary: false });
     });
-    socket.on('message', (data) => frames.push(data.toString()));
+    socket.on('message', (data) => {
+      frames.push(data.toString());
+      if (frames.length === frameCount) {
+        clearTimeout(timer);
+        resolve({ frames });
+        socket.terminate();
+      }
+    });
     socket.on('error', () => undefined);
     socket.on('close', (code, reason) => {
       clearTimeout(timer);
