@@ -2,10 +2,10 @@ import { MemoryBroker, RedisBroker, type Broker } from '@chat/core';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from './logger.js';
 
-/** Redis when REDIS_URL is set, else the embedded in-memory broker for a single node. */
+/** Redis (one server, a Redis Cluster or a Sentinel-managed primary) when configured, else the embedded in-memory broker. */
 export function createBroker(config: GatewayConfig, logger: Logger): Broker {
   const options = { historySize: config.historySize, presenceTtlMs: config.presenceTtlMs };
-  if (config.redisUrl) return new RedisBroker({ ...options, url: config.redisUrl, nodeId: config.nodeId, logger });
-  logger.warn('REDIS_URL is not set: using the embedded in-memory broker (one node only, nothing survives a restart)');
+  if (config.redis) return new RedisBroker({ ...options, topology: config.redis, nodeId: config.nodeId, logger });
+  logger.warn('no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: using the embedded in-memory broker (one node only, nothing survives a restart)');
   return new MemoryBroker(options);
 }

@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import type { RedisBrokerOptions } from '@chat/core';
+
+type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
 
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -16,6 +19,17 @@ const list = z
   .optional()
   .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
 
+const hostPort = /^[^\s,:]+:\d{1,5}$/;
+const addresses = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean))
+  .refine((items) => items.every((item) => hostPort.test(item) && Number(item.split(':').pop()) <= 65535), 'must be a comma list of host:port')
+  .transform((items) => items.map((item) => {
+    const at = item.lastIndexOf(':');
+    return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
+  }));
+
 const schema = z.object({
   PORT: int(8080, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -23,6 +37,9 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\/[^\s]+$/, 'must look like redis://host:port/db')
     .optional(),
+  REDIS_CLUSTER_NODES: addresses,
+  REDIS_SENTINELS: addresses,
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -').optional(),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').optional(),
   TCP_PORT: int(-1, 0, 65535),
   HISTORY_SIZE: int(1000, 1, 1_000_000),
@@ -50,11 +67,39 @@ const schema = z.object({
 
 export type GatewayConfig = ReturnType<typeof toConfig>;
 
-function toConfig(env: z.infer<typeof schema>) {
+type Env = z.infer<typeof schema>;
+
+/** At most one of REDIS_URL / REDIS_CLUSTER_NODES / REDIS_SENTINELS; none = the embedded broker. */
+function toRedisTopology(env: Env): RedisTopology | undefined {
+  const chosen = [
+    env.REDIS_URL !== undefined && 'REDIS_URL',
+    env.REDIS_CLUSTER_NODES.length > 0 && 'REDIS_CLUSTER_NODES',
+    env.REDIS_SENTINELS.length > 0 && 'REDIS_SENTINELS',
+  ].filter((name): name is string => Boolean(name));
+  if (chosen.length > 1) {
+    throw new ConfigError(`invalid configuration: set only one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS (got ${chosen.join(' and ')})`);
+  }
+  if (env.REDIS_SENTINELS.length > 0 && !env.REDIS_SENTINEL_NAME) {
+    throw new ConfigError('invalid configuration: REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary\'s name)');
+  }
+  if (env.REDIS_SENTINEL_NAME && env.REDIS_SENTINELS.length === 0) {
+    throw new ConfigError('invalid configuration: REDIS_SENTINEL_NAME: only meaningful with REDIS_SENTINELS');
+  }
+  if (env.REDIS_URL !== undefined) return { mode: 'single', url: env.REDIS_URL };
+  if (env.REDIS_CLUSTER_NODES.length > 0) return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES };
+  if (env.REDIS_SENTINELS.length > 0 && env.REDIS_SENTINEL_NAME) {
+    return { mode: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME };
+  }
+  return undefined;
+}
+
+function toConfig(env: Env) {
   return {
     port: env.PORT,
     host: env.HOST,
     redisUrl: env.REDIS_URL,
+    /** Where Redis is (single, cluster or sentinel), or undefined for the embedded broker. */
+    redis: toRedisTopology(env),
     nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
     tcpPort: env.TCP_PORT >= 0 ? env.TCP_PORT : undefined,
     historySize: env.HISTORY_SIZE,

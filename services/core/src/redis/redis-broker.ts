@@ -1,4 +1,3 @@
-import { Redis, type RedisOptions } from 'ioredis';
 import type { Broker, BrokerHealthListener, BrokerOptions } from '../broker.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { newEpochCandidate } from '../epoch.js';
@@ -18,62 +17,71 @@ import type {
   RoomPosition,
 } from '../types.js';
 import { roomKeys, roomOfChannel } from './keys.js';
-import { defineChatScripts, type ChatScripts } from './scripts.js';
+import { RecentPayloads } from './recent-payloads.js';
+import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
-export interface RedisBrokerOptions extends BrokerOptions {
-  /** `redis://host:port/db` */
-  readonly url: string;
+export type { RedisAddress, RedisTopology } from './redis-topology.js';
+
+interface RedisNodeOptions extends BrokerOptions {
   readonly nodeId: string;
   readonly logger?: EngineLogger;
 }
 
+/** One Redis by `url` (`redis://host:port/db`), or any topology: single, Redis Cluster, Sentinel. */
+export type RedisBrokerOptions =
+  | (RedisNodeOptions & { readonly url: string; readonly topology?: undefined })
+  | (RedisNodeOptions & { readonly topology: RedisTopology; readonly url?: undefined });
+
 const RESYNC_RETRY_MS = 500;
 
-/** The cluster broker: Lua publish (one round trip), per-room refcounted SUBSCRIBE, streams for history. */
+/**
+ * The cluster broker: Lua publish (one round trip), per-room refcounted (S)SUBSCRIBE, streams for
+ * history; on one Redis, a Sentinel-managed primary, or a Redis Cluster with sharded pub/sub.
+ */
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const;
-  private readonly commands: Redis & ChatScripts;
-  private readonly subscriber: Redis;
+  private readonly redis: RedisConnections;
   private readonly registry: RoomRegistry;
+  private readonly recent = new RecentPayloads();
+  /** Per room, the epoch of the registry's last read: the epoch its listeners are in. */
+  private readonly readEpochs = new Map<string, string>();
   private readonly health = new HealthEmitter();
   private readonly localPresence = new LocalPresence();
   private readonly logger: EngineLogger;
   private readonly idempotencyWindow: number;
   private resyncing = false;
+  private resyncAgain = false;
   private stopped = false;
 
   constructor(private readonly options: RedisBrokerOptions) {
     this.logger = options.logger ?? silentLogger;
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
-    const common: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 2000,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
-    };
-    this.commands = defineChatScripts(
-      new Redis(options.url, { ...common, enableAutoPipelining: true, connectionName: `chat-${options.nodeId}` }),
-    );
-    this.subscriber = new Redis(options.url, { ...common, autoResubscribe: false, connectionName: `chat-${options.nodeId}-sub` });
+    const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
+    this.redis = connectTopology(topology, options.nodeId);
     this.registry = new RoomRegistry(this.channelBackend());
-    for (const [role, connection] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
-      connection.on('ready', () => this.onConnectionChange());
-      connection.on('close', () => this.onConnectionChange());
-      connection.on('error', (error: Error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
-    }
-    this.subscriber.on('message', (channel: string, payload: string) => this.onChannelPayload(channel, payload));
+    this.redis.onChange(() => this.onConnectionChange());
+    this.redis.onResubscribed(() => this.onResubscribed());
+    this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
+    this.redis.onMessage((channel, payload) => this.onChannelPayload(channel, payload));
+  }
+
+  /** Which publish command the Lua scripts use: SPUBLISH on a cluster (sharded pub/sub). */
+  private get pub(): string {
+    return this.redis.publishCommand;
+  }
+
+  private get commands() {
+    return this.redis.commands;
   }
 
   async start(timeoutMs = 5000): Promise<void> {
-    this.commands.connect().catch(() => undefined);
-    this.subscriber.connect().catch(() => undefined);
+    this.redis.connect();
     this.localPresence.startHeartbeat(Math.max(50, Math.floor(this.options.presenceTtlMs / 3)), () => this.heartbeat());
     if (this.health.isConnected) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new BrokerUnavailableError(`redis at ${redactUrl(this.options.url)} is not reachable yet; still retrying`));
+        reject(new BrokerUnavailableError(`redis (${this.redis.label}) is not reachable yet; still retrying`));
       }, timeoutMs);
       const off = this.health.on((event) => {
         if (event.type !== 'connected') return;
@@ -92,9 +100,7 @@ export class RedisBroker implements Broker {
       await Promise.allSettled(this.localPresence.entries().map(([room, member]) => this.removePresence(room, member.id)));
     }
     this.localPresence.clear();
-    if (cleanup) await Promise.allSettled([this.commands.quit(), this.subscriber.quit()]);
-    this.commands.disconnect();
-    this.subscriber.disconnect();
+    await this.redis.close(cleanup);
     this.health.setConnected(false, 'stopped');
   }
 
@@ -120,7 +126,7 @@ export class RedisBroker implements Broker {
         encodeMessageBody(draft, ts),
         keys.channel,
         this.idempotencyWindow,
-        'PUBLISH',
+        this.pub,
       ),
     );
     const firstTs = stored === undefined ? undefined : decodeStoredMessage(room, stored)?.ts;
@@ -161,7 +167,7 @@ export class RedisBroker implements Broker {
   async presenceList(room: string): Promise<readonly PresenceMember[]> {
     const keys = roomKeys(room);
     const members = await this.call(() =>
-      this.commands.chatPresenceSweep(keys.presence, keys.presenceData, Date.now(), keys.channel, 'PUBLISH', '1'),
+      this.commands.chatPresenceSweep(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, '1'),
     );
     return members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined);
   }
@@ -170,13 +176,13 @@ export class RedisBroker implements Broker {
     const keys = roomKeys(room);
     const ttl = this.options.presenceTtlMs;
     return this.call(() =>
-      this.commands.chatPresenceAdd(keys.presence, keys.presenceData, member.id, Date.now() + ttl, encodeMember(member), keys.channel, 'PUBLISH', ttl * 2),
+      this.commands.chatPresenceAdd(keys.presence, keys.presenceData, member.id, Date.now() + ttl, encodeMember(member), keys.channel, this.pub, ttl * 2),
     );
   }
 
   private removePresence(room: string, memberId: string): Promise<number> {
     const keys = roomKeys(room);
-    return this.call(() => this.commands.chatPresenceRemove(keys.presence, keys.presenceData, memberId, keys.channel, 'PUBLISH'));
+    return this.call(() => this.commands.chatPresenceRemove(keys.presence, keys.presenceData, memberId, keys.channel, this.pub));
   }
 
   /** Refreshes this node's entries and sweeps expired ones of the rooms it serves. */
@@ -188,27 +194,31 @@ export class RedisBroker implements Broker {
       ...this.localPresence.entries().map(([room, member]) => this.announcePresence(room, member)),
       ...[...rooms].map((room) => {
         const keys = roomKeys(room);
-        return this.commands.chatPresenceSweep(keys.presence, keys.presenceData, now, keys.channel, 'PUBLISH', '0');
+        return this.commands.chatPresenceSweep(keys.presence, keys.presenceData, now, keys.channel, this.pub, '0');
       }),
     ]);
   }
 
-  private async read(room: string, after: number, limit: number): Promise<{ position: RoomPosition; messages: ChatMessage[] }> {
+  /** `seenEpoch`: a backfill's own read, which also checks that what it delivered is still stored. */
+  private async read(room: string, after: number, limit: number, seenEpoch?: string): Promise<{ position: RoomPosition; messages: ChatMessage[] }> {
     const keys = roomKeys(room);
+    const check = seenEpoch === undefined ? [] : [seenEpoch, this.recent.get(room, seenEpoch, after)];
     const [epoch, offset, payloads] = await this.call(() =>
-      this.commands.chatRead(keys.meta, keys.log, keys.cid, newEpochCandidate(), after, limit),
+      this.commands.chatRead(keys.meta, keys.log, keys.cid, newEpochCandidate(), after, limit, ...check),
     );
     const messages: ChatMessage[] = [];
     for (const payload of payloads) {
       const message = decodeStoredMessage(room, payload);
-      if (message) messages.push(message);
+      if (!message) continue;
+      if (seenEpoch !== undefined) this.recent.remember(room, message.epoch, message.offset, payload);
+      messages.push(message);
     }
     return { position: { epoch, offset: Number(offset) }, messages };
   }
 
   /** Runs a Redis call; a connection problem becomes BrokerUnavailableError, a script error stays. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.commands.status !== 'ready') throw new BrokerUnavailableError();
+    if (!this.redis.isReady()) throw new BrokerUnavailableError();
     try {
       return await operation();
     } catch (error) {
@@ -220,14 +230,22 @@ export class RedisBroker implements Broker {
   private channelBackend(): ChannelBackend {
     return {
       subscribeChannels: async (rooms) => {
-        if (this.subscriber.status !== 'ready') throw new BrokerUnavailableError();
-        await this.subscriber.subscribe(...rooms.map((room) => roomKeys(room).channel));
+        try {
+          await this.redis.subscribe(rooms.map((room) => roomKeys(room).channel));
+        } catch {
+          throw new BrokerUnavailableError();
+        }
       },
       unsubscribeChannel: async (room) => {
-        if (this.subscriber.status !== 'ready') return;
-        await this.subscriber.unsubscribe(roomKeys(room).channel).catch(() => undefined);
+        this.recent.forget(room);
+        this.readEpochs.delete(room);
+        await this.redis.unsubscribe(roomKeys(room).channel);
       },
-      readRoom: (room, after, limit) => this.read(room, after, limit),
+      readRoom: async (room, after, limit) => {
+        const result = await this.read(room, after, limit, this.readEpochs.get(room));
+        this.readEpochs.set(room, result.position.epoch);
+        return result;
+      },
       onEpochChange: (room, position) => {
         this.logger.warn({ room, epoch: position.epoch }, 'room data was lost: new epoch');
         this.health.emit({ type: 'epoch_changed', room, position });
@@ -246,37 +264,45 @@ export class RedisBroker implements Broker {
     } else if ('member' in decoded) {
       this.registry.receivePresence(decoded);
     } else {
+      this.recent.remember(room, decoded.epoch, decoded.offset, payload);
       this.registry.receive(decoded);
     }
   }
 
   private onConnectionChange(): void {
     if (this.stopped) return;
-    const ready = this.commands.status === 'ready' && this.subscriber.status === 'ready';
-    if (!ready) {
+    if (!this.redis.isReady()) {
       this.health.setConnected(false, 'redis connection lost');
       return;
     }
     if (!this.health.isConnected) void this.resync();
   }
 
+  /** A cluster shard's subscriber was replaced: messages published meanwhile are read back. */
+  private onResubscribed(): void {
+    if (this.stopped || !this.health.isConnected) return; // the reconnect's own resync covers it
+    void this.resync();
+  }
+
   /** After (re)connecting: resubscribe and backfill every room, re-announce presence, then report ready. */
   private async resync(): Promise<void> {
-    if (this.resyncing) return;
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
     this.resyncing = true;
+    this.resyncAgain = false;
     try {
       await this.registry.resync();
       await Promise.all(this.localPresence.entries().map(([room, member]) => this.announcePresence(room, member)));
-      if (this.commands.status === 'ready' && this.subscriber.status === 'ready') this.health.setConnected(true);
+      if (this.redis.isReady()) this.health.setConnected(true);
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'resync after reconnect failed; retrying');
       setTimeout(() => this.onConnectionChange(), RESYNC_RETRY_MS).unref();
     } finally {
       this.resyncing = false;
     }
+    if (this.resyncAgain && !this.stopped) void this.resync();
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}

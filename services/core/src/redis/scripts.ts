@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const luaDir = new URL('../../lua/', import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, luaDir), 'utf8');
@@ -18,12 +18,12 @@ export interface ChatScripts {
 }
 
 /** Registers the Lua scripts (sent by EVALSHA, re-sent after a Redis restart forgets them). */
-export function defineChatScripts(redis: Redis): Redis & ChatScripts {
+export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & ChatScripts {
   const roomInit = read('room-init.lua');
   redis.defineCommand('chatPublish', { numberOfKeys: 3, lua: `${roomInit}\n${read('publish.lua')}` });
   redis.defineCommand('chatRead', { numberOfKeys: 3, lua: `${roomInit}\n${read('read.lua')}` });
   redis.defineCommand('chatPresenceAdd', { numberOfKeys: 2, lua: read('presence-add.lua') });
   redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
   redis.defineCommand('chatPresenceSweep', { numberOfKeys: 2, lua: read('presence-sweep.lua') });
-  return redis as Redis & ChatScripts;
+  return redis as T & ChatScripts;
 }

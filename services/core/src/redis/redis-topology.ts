@@ -1,0 +1,181 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { defineChatScripts, type ChatScripts } from './scripts.js';
+import { ClusterProbe } from './cluster-probe.js';
+
+/** A host and port of a Redis server or Sentinel. */
+export interface RedisAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where the broker's Redis lives: one server, a Redis Cluster, or a Sentinel-managed primary. */
+export type RedisTopology =
+  | { readonly mode: 'single'; readonly url: string }
+  | { readonly mode: 'cluster'; readonly nodes: readonly RedisAddress[] }
+  | { readonly mode: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string };
+
+export type ChatCommands = (Redis | Cluster) & ChatScripts;
+
+/**
+ * The two connections of a broker node and how pub/sub works on them: plain PUBLISH/SUBSCRIBE on
+ * one server (or its Sentinel-managed primary), sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster.
+ */
+export interface RedisConnections {
+  readonly commands: ChatCommands;
+  readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
+  /** For logs, without credentials. */
+  readonly label: string;
+  connect(): void;
+  /** Both connections can serve (and, on a cluster, every slot's master answers). */
+  isReady(): boolean;
+  /** Called whenever readiness may have changed. */
+  onChange(listener: () => void): void;
+  onError(listener: (role: string, error: Error) => void): void;
+  onMessage(listener: (channel: string, payload: string) => void): void;
+  /** Called when subscriptions were re-established under the broker (a cluster shard's subscriber replaced). */
+  onResubscribed(listener: () => void): void;
+  subscribe(channels: readonly string[]): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  close(graceful: boolean): Promise<void>;
+}
+
+const baseOptions: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2000,
+  retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+};
+
+/** Opens (lazily) the commands and subscriber connections for a topology. */
+export function connectTopology(topology: RedisTopology, nodeId: string): RedisConnections {
+  if (topology.mode === 'cluster') return clusterConnections(topology.nodes, nodeId);
+  const options = (suffix: string): RedisOptions => ({ ...baseOptions, connectionName: `chat-${nodeId}${suffix}` });
+  if (topology.mode === 'single') {
+    return serverConnections(
+      new Redis(topology.url, { ...options(''), enableAutoPipelining: true }),
+      new Redis(topology.url, { ...options('-sub'), autoResubscribe: false }),
+      topology.url.replace(/\/\/[^@/]*@/, '//***@'),
+    );
+  }
+  const sentinel = (suffix: string): RedisOptions => ({
+    ...options(suffix),
+    sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })),
+    name: topology.name,
+    sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    // Sentinel pushes +switch-master, so a demoted-but-alive primary is left at once.
+    failoverDetector: true,
+  });
+  return serverConnections(
+    new Redis({ ...sentinel(''), enableAutoPipelining: true }),
+    new Redis({ ...sentinel('-sub'), autoResubscribe: false }),
+    `sentinel ${topology.name} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`,
+  );
+}
+
+function serverConnections(commandsConnection: Redis, subscriber: Redis, label: string): RedisConnections {
+  const commands = defineChatScripts(commandsConnection);
+  const both = [['commands', commandsConnection], ['subscriber', subscriber]] as const;
+  return {
+    commands,
+    publishCommand: 'PUBLISH',
+    label,
+    connect: () => {
+      for (const [, connection] of both) connection.connect().catch(() => undefined);
+    },
+    isReady: () => commandsConnection.status === 'ready' && subscriber.status === 'ready',
+    onChange: (listener) => {
+      for (const [, connection] of both) {
+        connection.on('ready', listener);
+        connection.on('close', listener);
+      }
+    },
+    onError: (listener) => {
+      for (const [role, connection] of both) connection.on('error', (error: Error) => listener(role, error));
+    },
+    onMessage: (listener) => void subscriber.on('message', listener),
+    // The broker resubscribes itself after 'ready' (autoResubscribe is off).
+    onResubscribed: () => undefined,
+    subscribe: async (channels) => {
+      if (subscriber.status !== 'ready') throw new Error('subscriber not ready');
+      await subscriber.subscribe(...channels);
+    },
+    unsubscribe: async (channel) => {
+      if (subscriber.status !== 'ready') return;
+      await subscriber.unsubscribe(channel).catch(() => undefined);
+    },
+    close: async (graceful) => {
+      if (graceful) await Promise.allSettled([commandsConnection.quit(), subscriber.quit()]);
+      commandsConnection.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): RedisConnections {
+  const seeds = nodes.map(({ host, port }) => ({ host, port }));
+  const redisOptions = { connectTimeout: 2000, maxRetriesPerRequest: 0 };
+  const clusterRetryStrategy = (attempt: number): number => Math.min(100 * attempt, 1000);
+  const commandsCluster = new Cluster(seeds, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    clusterRetryStrategy,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshInterval: 1000,
+    redisOptions: { ...redisOptions, connectionName: `chat-${nodeId}` },
+  });
+  // One connection per master that owns a slot of a room this node serves (ioredis ShardedSubscriber).
+  const subscriber = new Cluster(seeds, {
+    lazyConnect: true,
+    shardedSubscribers: true,
+    clusterRetryStrategy,
+    slotsRefreshInterval: 1000,
+    redisOptions: { ...redisOptions, connectionName: `chat-${nodeId}-sub` },
+  });
+  const commands = defineChatScripts(commandsCluster);
+  const probe = new ClusterProbe(commandsCluster);
+  const clusters = [['commands', commandsCluster], ['subscriber', subscriber]] as const;
+  return {
+    commands,
+    publishCommand: 'SPUBLISH',
+    label: `cluster ${seeds.map(({ host, port }) => `${host}:${port}`).join(',')}`,
+    connect: () => {
+      for (const [, cluster] of clusters) cluster.connect().catch(() => undefined);
+      probe.start();
+    },
+    isReady: () => commandsCluster.status === 'ready' && subscriber.status === 'ready' && probe.healthy,
+    onChange: (listener) => {
+      for (const [, cluster] of clusters) {
+        cluster.on('ready', listener);
+        cluster.on('close', listener);
+      }
+      probe.onChange(listener);
+    },
+    onError: (listener) => {
+      for (const [role, cluster] of clusters) {
+        cluster.on('error', (error: Error) => listener(role, error));
+        cluster.on('nodeError', (error: Error, key: string) => listener(`${role} ${key}`, error));
+      }
+    },
+    onMessage: (listener) => void subscriber.on('smessage', listener),
+    // A shard's subscriber was replaced (failover, slot move): messages may have been missed meanwhile.
+    onResubscribed: (listener) => void subscriber.on('subscribersReady', listener),
+    subscribe: async (channels) => {
+      if (subscriber.status !== 'ready') throw new Error('subscriber not ready');
+      // ioredis routes SSUBSCRIBE by slot, so rooms of different slots go one by one.
+      await Promise.all(channels.map((channel) => subscriber.ssubscribe(channel)));
+    },
+    unsubscribe: async (channel) => {
+      if (subscriber.status !== 'ready') return;
+      await subscriber.sunsubscribe(channel).catch(() => undefined);
+    },
+    close: async (graceful) => {
+      probe.stop();
+      if (graceful) await Promise.allSettled([commandsCluster.quit(), subscriber.quit()]);
+      commandsCluster.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
