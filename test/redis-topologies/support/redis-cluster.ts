@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { eventually } from '../../helpers/wait.js';
+import { freeClusterPort, RedisProcess } from './redis-process.js';
+
+/** A 3-master / 3-replica Redis Cluster on loopback, owned by one test file. */
+export interface LocalRedisCluster {
+  readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  /** A plain connection to one node, closed by stop(). */
+  client(port: number): Redis;
+  /** The port of the master that owns a key's slot now. */
+  masterOf(key: string): Promise<number>;
+  /** The port of a master's replica. */
+  replicaOf(masterPort: number): Promise<number>;
+  masterPorts(): Promise<number[]>;
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again, empty; it rejoins the cluster from its nodes.conf. */
+  restart(port: number): Promise<void>;
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(): Promise<LocalRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 6) {
+    const port = await freeClusterPort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const processes = new Map(
+    ports.map((port) => [
+      port,
+      new RedisProcess(port, 'redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir,
+      ], dir),
+    ]),
+  );
+  const clients = new Map<number, Redis>();
+  const client = (port: number): Redis => {
+    let existing = clients.get(port);
+    if (!existing) {
+      existing = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => 200, lazyConnect: false });
+      existing.on('error', () => undefined);
+      clients.set(port, existing);
+    }
+    return existing;
+  };
+  const stop = async (): Promise<void> => {
+    for (const connection of clients.values()) connection.disconnect();
+    await Promise.all([...processes.values()].map((proc) => proc.stop('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all([...processes.values()].map((proc) => proc.start()));
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const running = (): number[] => ports.filter((port) => processes.get(port)?.running);
+  const slotOwners = async (): Promise<Array<[number, number, number, number | undefined]>> => {
+    const from = running()[0];
+    if (from === undefined) return [];
+    const slots = (await client(from).cluster('SLOTS')) as Array<[number, number, [string, number], [string, number]?]>;
+    return slots.map(([start, end, master, replica]) => [start, end, master[1], replica?.[1]]);
+  };
+  const waitHealthy = async (timeoutMs = 20_000): Promise<void> => {
+    await eventually(
+      async () => {
+        for (const port of running()) {
+          const info = (await client(port).cluster('INFO')) as string;
+          if (!info.includes('cluster_state:ok')) return false;
+        }
+        // Every slot range has a master and a replica, and every node agrees with the first.
+        const owners = await slotOwners();
+        return owners.length > 0 && owners.every(([, , , replica]) => replica !== undefined);
+      },
+      { timeoutMs, intervalMs: 100, what: 'cluster_state:ok on every node' },
+    );
+  };
+  const cluster: LocalRedisCluster = {
+    nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+    client,
+    masterOf: async (key) => {
+      const slot = Number(await client(running()[0]!).cluster('KEYSLOT', key));
+      const owner = (await slotOwners()).find(([start, end]) => slot >= start && slot <= end);
+      if (!owner) throw new Error(`no owner for slot ${slot}`);
+      return owner[2];
+    },
+    replicaOf: async (masterPort) => {
+      const owner = (await slotOwners()).find(([, , master]) => master === masterPort);
+      if (owner?.[3] === undefined) throw new Error(`no replica of ${masterPort}`);
+      return owner[3];
+    },
+    masterPorts: async () => [...new Set((await slotOwners()).map(([, , master]) => master))],
+    kill: async (port) => {
+      clients.get(port)?.disconnect();
+      clients.delete(port);
+      await processes.get(port)?.stop('SIGKILL');
+    },
+    restart: async (port) => {
+      await processes.get(port)?.start();
+    },
+    waitHealthy,
+    stop,
+  };
+  try {
+    await waitHealthy(30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return cluster;
+}
