@@ -11,7 +11,8 @@ import { launchChromium } from './chromium.js';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = `${repoRoot}test-results`;
 
-describe('the chat page in headless Chromium, through nginx in front of three gateways', () => {
+// Generous: two shared cores, a browser, nginx, redis and three gateways; tests wait on events, not time.
+describe('the chat page in headless Chromium, through nginx in front of three gateways', { timeout: 60_000 }, () => {
   let cluster: LocalCluster;
   let browser: Browser;
   const tabs: ChatTab[] = [];
@@ -227,7 +228,7 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     } finally {
       await context.close();
     }
-  }, 45_000);
+  });
 
   it('tells the user that messages may be missing when Redis lost the room (recovered:false)', async () => {
     const redis = cluster.redis;
@@ -241,7 +242,7 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     await alice.page.screenshot({ path: `${resultsDir}/chat-messages-missing.png` });
     await send(bob.page, 'after redis lost everything');
     await seesMessage(alice.page, 'after redis lost everything');
-  }, 60_000);
+  });
 
   it('pages on every transport join another room from the room switcher and chat there', async () => {
     for (const tab of [alice, carol, dave]) {

@@ -210,6 +210,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (this.roomList.includes(event.room) && this.positions.accept(event)) this.emit('message', event);
         return;
       case 'presence':
+        if (!this.roomList.includes(event.room)) return;
         this.presence.apply(event.room, event.event, event.nick);
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         return;

@@ -29,15 +29,15 @@ export class SseTransport implements Transport {
   }
 
   join(): void {
-    if (this.opened) this.reopen();
+    if (this.source) this.reopen();
   }
 
   leave(): void {
-    if (this.opened) this.reopen();
+    if (this.source) this.reopen();
   }
 
   setNick(): void {
-    if (this.opened) this.reopen();
+    if (this.source) this.reopen();
   }
 
   send(item: PendingSend): void {
@@ -77,6 +77,7 @@ export class SseTransport implements Transport {
     }
   }
 
+  /** The stream's URL names the rooms and the nick, so a change needs a new stream (resuming). */
   private reopen(): void {
     this.source?.close();
     this.open();
