@@ -9,6 +9,14 @@ import type { ServerEvent } from '../protocol/server-events.js';
 import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
 import type { TokenBucket } from './token-bucket.js';
 
+/** What an error names of the frame that caused it: `for` (its type), `room` and `cid` when given. */
+function errorContext(frame: ClientFrame): Record<string, unknown> {
+  const context: Record<string, unknown> = { for: frame.type };
+  if ('room' in frame && typeof frame.room === 'string') context.room = frame.room.slice(0, 64);
+  if ('cid' in frame && typeof frame.cid === 'string') context.cid = frame.cid.slice(0, 128);
+  return context;
+}
+
 /** Where a session's output goes; each transport frames it its own way. */
 export interface SessionOutput {
   event(event: ServerEvent): void;
@@ -89,7 +97,7 @@ export class ChatSession implements HubMember {
     try {
       await this.dispatch(frame);
     } catch (error) {
-      this.fail(error, 'room' in frame && typeof frame.room === 'string' ? { room: frame.room.slice(0, 64) } : {});
+      this.fail(error, errorContext(frame));
     }
   }
 
