@@ -39,7 +39,7 @@ export type ServerEvent =
   | JoinedEvent
   | MessageEvent
   | { readonly type: 'ack'; readonly cid: string; readonly room: string; readonly epoch: string; readonly offset: number }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly room?: string }
   | { readonly type: 'other'; readonly raw: Record<string, unknown> };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -83,7 +83,12 @@ export function toServerEvent(value: unknown): ServerEvent {
       return { type: 'ack', cid, room, epoch, offset };
     }
     case 'error':
-      return { type: 'error', code: isString(value.code) ? value.code : '', message: isString(value.message) ? value.message : '' };
+      return {
+        type: 'error',
+        code: isString(value.code) ? value.code : '',
+        message: isString(value.message) ? value.message : '',
+        ...(isString(value.room) ? { room: value.room } : {}),
+      };
     default:
       return { type: 'other', raw: value };
   }

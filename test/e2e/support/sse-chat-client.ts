@@ -27,12 +27,21 @@ export class SseChatClient {
     private readonly rooms: readonly string[],
   ) {}
 
-  /** Opens the stream and resolves once every room's `joined` arrived. */
-  connect(): Promise<void> {
-    return new Promise((resolve) => {
-      this.connected = resolve;
+  /** Connects and resolves once every room is joined; rejects with what it saw after `timeoutMs`. */
+  connect(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.nick} not joined after ${timeoutMs} ms: ${this.describe()}`)), timeoutMs);
+      this.connected = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.open();
     });
+  }
+
+  /** The client's state, for a failure message. */
+  describe(): string {
+    return JSON.stringify({ node: this.node, pendingJoins: [...this.pendingJoins], serverErrors: this.serverErrors, joins: this.log.joins.length, readyState: this.source?.readyState });
   }
 
   close(): void {

@@ -34,10 +34,14 @@ export class WsChatClient {
     private readonly rooms: readonly string[],
   ) {}
 
-  /** Connects and resolves once every room is joined. */
-  connect(): Promise<void> {
-    return new Promise((resolve) => {
-      this.connected = resolve;
+  /** Connects and resolves once every room is joined; rejects with what it saw after `timeoutMs`. */
+  connect(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.nick} not joined after ${timeoutMs} ms: ${this.describe()}`)), timeoutMs);
+      this.connected = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       this.open();
     });
   }
@@ -48,6 +52,11 @@ export class WsChatClient {
       this.pending.set(cid, { room, text, resolve });
       if (this.awaitingJoins.size === 0) this.transmit(cid);
     });
+  }
+
+  /** The client's state, for a failure message. */
+  describe(): string {
+    return JSON.stringify({ node: this.node, awaitingJoins: [...this.awaitingJoins], closes: this.closes, errors: this.errors.slice(-5), joins: this.log.joins.length });
   }
 
   close(): void {
@@ -80,10 +89,7 @@ export class WsChatClient {
       case 'welcome':
         this.node = event.node;
         this.sendFrame({ type: 'nick', nick: this.nick });
-        for (const room of this.rooms) {
-          const since = this.log.positions.get(room);
-          this.sendFrame(since ? { type: 'join', room, since } : { type: 'join', room });
-        }
+        for (const room of this.rooms) this.join(room);
         return;
       case 'joined':
         this.log.joined(event, this.node);
@@ -106,12 +112,23 @@ export class WsChatClient {
         pending.resolve({ room: event.room, epoch: event.epoch, offset: event.offset, cid: event.cid, node: this.node ?? '' });
         return;
       }
-      case 'error':
+      case 'error': {
         this.errors.push(`${event.code}: ${event.message}`);
+        // A join refused while the broker is away is retried, as a real client would.
+        const room = event.room;
+        if (event.code === 'unavailable' && room !== undefined && this.awaitingJoins.has(room)) {
+          setTimeout(() => this.join(room), 200);
+        }
         return;
+      }
       default:
         return;
     }
+  }
+
+  private join(room: string): void {
+    const since = this.log.positions.get(room);
+    this.sendFrame(since ? { type: 'join', room, since } : { type: 'join', room });
   }
 
   private transmit(cid: string): void {
