@@ -50,6 +50,27 @@ describe('a three-node cluster behind nginx', () => {
     expect(new Set(acks.map((ack) => ack.offset)).size).toBe(acks.length);
   });
 
+  it('every answer through nginx names the node that served it (X-Node-Id), errors included', async () => {
+    const { url } = cluster();
+    const requests: Array<[string, RequestInit?]> = [
+      ['/healthz'],
+      ['/readyz'],
+      ['/chat'],
+      ['/no-such-file.txt'],
+      ['/rooms/cross-node/presence'],
+      ['/rooms/cross-node/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }],
+    ];
+    const nodes = new Set<string>();
+    for (const [path, init] of requests) {
+      const response = await fetch(`${url}${path}`, init);
+      await response.arrayBuffer();
+      const node = response.headers.get('x-node-id');
+      expect(node, `${init?.method ?? 'GET'} ${path} (${response.status})`).toMatch(/^gateway-[123]$/);
+      nodes.add(node ?? '');
+    }
+    expect(nodes.size).toBeGreaterThan(1);
+  });
+
   it('line-protocol clients in lobby and JSON clients see each other across nodes', async () => {
     const { url } = cluster();
     const wsUrl = url.replace(/^http/, 'ws');
