@@ -4,6 +4,7 @@ class RoomRing {
   readonly offsets = new Array<number>(RING).fill(-1);
   readonly payloads = new Array<string>(RING).fill('');
   epoch = '';
+  highest = -1;
 }
 
 /**
@@ -14,13 +15,17 @@ class RoomRing {
 export class RecentPayloads {
   private readonly rooms = new Map<string, RoomRing>();
 
+  /** Keeps the first payload seen at each offset: a later one at an offset already seen is what the registry ignores. */
   remember(room: string, epoch: string, offset: number, payload: string): void {
     let ring = this.rooms.get(room);
     if (!ring) this.rooms.set(room, (ring = new RoomRing()));
     if (ring.epoch !== epoch) {
       ring.epoch = epoch;
       ring.offsets.fill(-1);
+      ring.highest = -1;
     }
+    if (offset <= ring.highest) return;
+    ring.highest = offset;
     const index = offset % RING;
     ring.offsets[index] = offset;
     ring.payloads[index] = payload;
