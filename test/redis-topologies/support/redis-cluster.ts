@@ -67,8 +67,8 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   const slotOwners = async (): Promise<Array<[number, number, number, number | undefined]>> => {
     const from = running()[0];
     if (from === undefined) return [];
-    const slots = (await client(from).cluster('SLOTS')) as Array<[number, number, [string, number], [string, number]?]>;
-    return slots.map(([start, end, master, replica]) => [start, end, master[1], replica?.[1]]);
+    const slots = await client(from).cluster('SLOTS');
+    return slots.map(([start, end, master, replica]) => [start, end, master?.[1] ?? 0, replica?.[1]]);
   };
   const waitHealthy = async (timeoutMs = 20_000): Promise<void> => {
     await eventually(
