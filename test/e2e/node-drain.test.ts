@@ -58,6 +58,7 @@ describe('SIGTERM drain of a gateway', () => {
     for (const client of wsOnVictim) expect(client.closes[0]?.code, client.nick).toBe(1012);
     for (const client of sseOnVictim) expect(client.serverErrors.map((error) => error.code), client.nick).toContain('draining');
     for (const client of [...wsOnVictim, ...sseOnVictim]) expect(client.node, client.nick).not.toBe(victimId);
+    for (const client of [...wsOnVictim, ...sseOnVictim]) expect(client.log.joins.slice(1).map((joined) => joined.recovered), client.nick).not.toContain(false);
     for (const client of newcomers) expect(client.node, client.nick).not.toBe(victimId);
     expect(postsToVictimAfterTerm).toBe(0);
     expect(delivery).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0, gaps: 0, conflictingAcks: 0 });

@@ -51,6 +51,8 @@ describe('kill -9 of a gateway while messages flow', () => {
     for (const client of onVictim) {
       expect(client.reconnects.length, client.nick).toBeGreaterThan(0);
       expect(client.node).not.toBe(victimId);
+      // Resumed with since / Last-Event-ID: the new node filled the gap, nothing reported missing.
+      expect(client.log.joins.slice(1).map((joined) => joined.recovered), client.nick).not.toContain(false);
     }
     expect(delivery).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0, gaps: 0, conflictingAcks: 0 });
     expect(presenceExpiredMs).toBeLessThanOrEqual(presenceTtlMs + 1_000);
