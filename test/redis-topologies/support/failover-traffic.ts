@@ -24,8 +24,8 @@ const key = (epoch: string, offset: number): string => `${epoch}/${offset}`;
 
 /**
  * Publishes from `publisher` every `intervalMs` (a failed send is retried with its client id, as
- * a client would) while `listener` node delivers the room; runs `kill` after `beforeKillMs` and
- * keeps going until `afterRecoveryMs` after the first acked publish following the kill.
+ * a client would) while `listener` node delivers the room; starts `kill` after `beforeKillMs` and
+ * keeps going until `afterRecoveryMs` after the first acked publish following it (and until `kill` is done).
  */
 export async function runFailoverTraffic(options: {
   publisher: Broker;
@@ -58,6 +58,7 @@ export async function runFailoverTraffic(options: {
 
   const acked = new Map<string, string>();
   let killedAt: number | undefined;
+  let killing: Promise<void> | undefined;
   let firstAckAfterKill: number | undefined;
   let firstKeyAfterKill = '';
   const deadline = Date.now() + timeoutMs;
@@ -66,9 +67,11 @@ export async function runFailoverTraffic(options: {
     const now = Date.now();
     if (killedAt === undefined && now - started >= beforeKillMs) {
       killedAt = Date.now();
-      await kill();
+      // Not awaited: traffic keeps flowing while the fault (or a slot migration) unfolds.
+      killing = kill();
+      killing.catch(() => undefined);
     }
-    if (firstAckAfterKill !== undefined && now - firstAckAfterKill >= afterRecoveryMs) break;
+    if (firstAckAfterKill !== undefined && now - firstAckAfterKill >= afterRecoveryMs && (await settled(killing))) break;
     if (now > deadline) throw new Error(`no publish was acked within ${timeoutMs} ms of the kill`);
     const text = `m${i}`;
     for (;;) {
@@ -88,6 +91,7 @@ export async function runFailoverTraffic(options: {
     }
     await sleep(intervalMs);
   }
+  await killing;
   const finalEpoch = [...acked.keys()].at(-1)!.split('/')[0]!;
   const inFinal = [...acked.keys()].filter((k) => k.startsWith(`${finalEpoch}/`));
   const has = (items: readonly ChatMessage[]) => new Set(items.map((m) => key(m.epoch, m.offset)));
@@ -126,5 +130,8 @@ export async function runFailoverTraffic(options: {
     listenerCaughtUpMs: (receivedAt.get(firstKeyAfterKill) ?? Number.NaN) - killedAt!,
   };
 }
+
+const settled = (promise: Promise<void> | undefined): Promise<boolean> =>
+  Promise.race([promise?.then(() => true, () => true) ?? Promise.resolve(true), sleep(0).then(() => false)]);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
