@@ -7,6 +7,8 @@ export interface BenchOptions {
   readonly servers: readonly ServerKind[];
   readonly scenarios: readonly string[];
   readonly idleCounts: readonly number[];
+  /** Pause before and after opening idle connections, so RSS readings are settled. */
+  readonly settleMs: number;
   readonly chatClients: number;
   readonly chatStartPerClient: number;
   readonly broadcastClients: number;
@@ -29,17 +31,18 @@ const QUICK: BenchOptions = {
   servers: ['ours', 'socketio', 'ceiling'],
   scenarios: ['idle', 'chat', 'broadcast', 'slow'],
   idleCounts: [1000],
-  chatClients: 200,
-  chatStartPerClient: 2,
-  broadcastClients: 200,
-  broadcastStartRate: 50,
-  slowClients: 100,
-  slowRate: 100,
+  settleMs: 1000,
+  chatClients: 100,
+  chatStartPerClient: 4,
+  broadcastClients: 100,
+  broadcastStartRate: 100,
+  slowClients: 50,
+  slowRate: 200,
   slowPad: 3900,
   slowMs: 6000,
   factor: 2,
   maxSteps: 4,
-  stepMs: 1500,
+  stepMs: 1000,
   generators: 2,
   gatewayFlags: [],
   outDir: repoPath('bench-results'),
@@ -49,12 +52,13 @@ const FULL: BenchOptions = {
   ...QUICK,
   quick: false,
   idleCounts: [10_000, 25_000],
+  settleMs: 2000,
   chatClients: 1000,
   chatStartPerClient: 1,
   broadcastClients: 1000,
   broadcastStartRate: 10,
-  slowClients: 400,
-  slowRate: 100,
+  slowClients: 200,
+  slowRate: 200,
   slowPad: 3900,
   slowMs: 15_000,
   factor: Math.SQRT2,

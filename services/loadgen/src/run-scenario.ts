@@ -22,7 +22,7 @@ const redisClaims: AfterClimb = async (server, pool, layout, result) => {
 /** Runs one scenario (`idle:<n>`, `chat`, `broadcast`, `slow`) against a running server. */
 export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const generators = options.generators;
-  if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), log);
+  if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), options.settleMs, log);
   switch (name) {
     case 'chat':
       return chatScenario(

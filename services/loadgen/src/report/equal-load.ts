@@ -24,7 +24,7 @@ export function equalLoad(rows: readonly Row[]): EqualLoad[] {
     const p99: Record<string, number> = {};
     const deliveryRatio: Record<string, number> = {};
     for (const row of mine) {
-      const step = stepsOf(row).find((one) => Math.abs(one.ratePerSec - common) < 0.01);
+      const step = stepsOf(row).find((one) => !one.retried && Math.abs(one.ratePerSec - common) < 0.01);
       if (!step) continue;
       p99[row.server] = step.latency.p99;
       deliveryRatio[row.server] = step.deliveryRatio;

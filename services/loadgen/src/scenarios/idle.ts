@@ -6,16 +6,15 @@ import { emptyRow, type Row } from './types.js';
 import { withPool } from './with-pool.js';
 
 const CLIENTS_PER_GENERATOR = 8000;
-const SETTLE_MS = 2000;
 
 /** Opens `requested` idle WebSockets and reports RSS and heap per connection of the server's node processes. */
-export async function idleScenario(server: ServerUnderTest, requested: number, log: (line: string) => void): Promise<Row> {
+export async function idleScenario(server: ServerUnderTest, requested: number, settleMs: number, log: (line: string) => void): Promise<Row> {
   const capacity = server.maxConnectionsPerNode * server.urls.length;
   const count = Math.min(requested, capacity);
   const capped = count < requested ? `capped at ${count} (RLIMIT_NOFILE 20000 per process, not raisable here)` : '';
   const generators = Math.max(2, Math.ceil(count / CLIENTS_PER_GENERATOR));
   return withPool(generators, async (pool) => {
-    await sleep(SETTLE_MS);
+    await sleep(settleMs);
     const rssBefore = totalRssBytes(server.nodePids());
     const redisPid = server.pids().filter((pid) => !server.nodePids().includes(pid));
     const redisBefore = totalRssBytes(redisPid);
@@ -23,7 +22,7 @@ export async function idleScenario(server: ServerUnderTest, requested: number, l
     const started = Date.now();
     const opened = await pool.open(idleLayout(server, count, generators), 100);
     const openMs = Date.now() - started;
-    await sleep(SETTLE_MS);
+    await sleep(settleMs);
     const rssAfter = totalRssBytes(server.nodePids());
     const redisAfter = totalRssBytes(redisPid);
     const heapAfter = await server.heapUsedBytes();

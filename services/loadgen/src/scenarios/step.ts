@@ -18,6 +18,9 @@ export interface StepResult {
   readonly deliveriesPerSec: number;
   /** CPU seconds of every server process (nodes + Redis) over the window and its drain. */
   readonly serverCpuSeconds: number;
+  /** The same split: node processes and Redis. */
+  readonly nodeCpuSeconds: number;
+  readonly redisCpuSeconds: number;
   readonly deliveriesPerCpuSecond: number;
   /** CPU seconds the load generators used over the same window (they share the machine). */
   readonly generatorCpuSeconds: number;
@@ -28,6 +31,8 @@ export interface StepResult {
   readonly errors: Counts['errors'];
   readonly closes: Counts['closes'];
   readonly violations: readonly string[];
+  /** Set on a failed attempt that was run again. */
+  readonly retried?: boolean;
 }
 
 const DRAIN_MAX_MS = 5000;
@@ -63,11 +68,14 @@ export async function measureStep(
 ): Promise<StepResult> {
   await pool.report(); // discard anything from before the window
   const pids = server.pids();
+  const nodePids = server.nodePids();
   const cpuBefore = totalCpuSeconds(pids);
+  const nodeBefore = totalCpuSeconds(nodePids);
   const genBefore = pool.cpuSeconds();
   const { lagMs } = await pool.run(rates, durationMs, pad);
   await drain(pool, (counts) => counts.sent * fanout);
   const serverCpuSeconds = totalCpuSeconds(pids) - cpuBefore;
+  const nodeCpuSeconds = totalCpuSeconds(nodePids) - nodeBefore;
   const generatorCpuSeconds = pool.cpuSeconds() - genBefore;
   const { counts, histogram } = await pool.report();
   const latency = summarize(histogram);
@@ -83,6 +91,8 @@ export async function measureStep(
     deliveryRatio: expected === 0 ? 0 : counts.received / expected,
     deliveriesPerSec: counts.received / (durationMs / 1000),
     serverCpuSeconds,
+    nodeCpuSeconds,
+    redisCpuSeconds: serverCpuSeconds - nodeCpuSeconds,
     deliveriesPerCpuSecond: serverCpuSeconds > 0 ? counts.received / serverCpuSeconds : Number.NaN,
     generatorCpuSeconds,
     generatorLagMs: lagMs,
