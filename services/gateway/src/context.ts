@@ -13,6 +13,8 @@ export interface LiveConnection {
   readonly transport: TransportName;
   /** Ask the client to reconnect elsewhere and close. */
   drain(): void;
+  /** Close at once, for a client that did not leave within the drain timeout. */
+  terminate(): void;
 }
 
 /** What every transport and route of one node shares. */

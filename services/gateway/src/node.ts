@@ -80,7 +80,10 @@ export class GatewayNode {
     this.http.closeIdleConnections();
     await this.tcp?.close();
     for (const connection of [...context.connections]) connection.drain();
-    await this.waitForClients(context.config.drainTimeoutMs);
+    // Leave part of the bound for the broker's cleanup, so the whole drain fits in it.
+    const timeout = context.config.drainTimeoutMs;
+    await this.waitForClients(timeout - Math.min(1000, timeout / 4));
+    for (const connection of [...context.connections]) connection.terminate();
     await context.broker.stop();
     this.ws.stop();
     this.streams.stop();

@@ -89,7 +89,7 @@ export function pollHandler(context: GatewayContext) {
     const release = context.admit(context.clientIp(ctx.req));
     if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
     const abort = new AbortController();
-    const untrack = context.track({ transport: 'poll', drain: () => abort.abort() });
+    const untrack = context.track({ transport: 'poll', drain: () => abort.abort(), terminate: () => abort.abort() });
     ctx.req.once('close', () => abort.abort());
     try {
       await Promise.all(rooms.map((room) => {

@@ -84,6 +84,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
         write(sseEvent('error', JSON.stringify({ type: 'error', code: 'draining', message: 'node draining, reconnect elsewhere' })));
         end();
       },
+      terminate: () => response.destroy(),
     });
     const unwatch = heartbeat.add(response);
     response.once('close', () => {

@@ -92,7 +92,7 @@ export class TcpGateway {
         socket.end(`${formatNotice(`unauthorized: ${error instanceof ChatError ? error.message : 'bad token'}`)}\n`);
       }
     };
-    const untrack = this.context.track({ transport: 'tcp', drain: () => socket.end(`${formatNotice('node draining, reconnect elsewhere')}\n`) });
+    const untrack = this.context.track({ transport: 'tcp', drain: () => socket.end(`${formatNotice('node draining, reconnect elsewhere')}\n`), terminate: () => socket.destroy() });
     const tooLong = (): void => {
       metrics.limitViolation('line_length');
       send(`${formatNotice(`line too long (max ${config.maxLineBytes} bytes)`)}\n`);

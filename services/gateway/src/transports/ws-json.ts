@@ -53,7 +53,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
       if (type === 'send') metrics.received.ws += 1;
     },
   });
-  const untrack = context.track({ transport: 'ws', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere') });
+  const untrack = context.track({ transport: 'ws', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere'), terminate: () => ws.terminate() });
   heartbeat.watch(ws);
 
   ws.on('message', (data, isBinary) => {

@@ -17,7 +17,7 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
       if (outlet.sendFrame(wsLineFrameOf(envelope))) metrics.deliveries.ws_line += 1;
     },
   }, identity);
-  const untrack = context.track({ transport: 'ws_line', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere') });
+  const untrack = context.track({ transport: 'ws_line', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere'), terminate: () => ws.terminate() });
   const unwatchIdle = ticker.add(session);
   heartbeat.watch(ws);
   ws.on('message', (data) => {
