@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAck, isError, type ErrorFrame } from '../gateway/helpers/frames.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
@@ -41,7 +42,11 @@ describe('per-connection send limit on WebSocket', () => {
   it('a flood gets rate_limited with retryAfterMs, then close 4029; the honest pair keeps chatting', async () => {
     const flooder = resources.track(await JsonWsClient.connect(untrusting.ws, { nick: 'flooder' }));
     const frames = Array.from({ length: BURST * 4 }, (_, index) => JSON.stringify({ type: 'send', room: 'rate-room', text: `flood ${index}` }));
+    // One TCP write, as a pipelining client's frames arrive: the server handles them in one turn.
+    const raw = (flooder.socket as unknown as { _socket: Socket })._socket;
+    raw.cork();
     for (const frame of frames) flooder.sendRaw(frame);
+    raw.uncork();
     const closed = await flooder.waitForClose();
     expect(closed.code).toBe(4029);
     const limited = flooder.frames.items.filter((frame): frame is ErrorFrame => isError(frame, 'rate_limited'));
