@@ -1,12 +1,14 @@
 /**
  * `tsx services/loadgen/src/profile/summarize-cpuprofile.ts <file.cpuprofile>… [--top=N]`
  * Sums self time by function (name + file:line) over one or more V8 .cpuprofile files
- * (as written by `node --cpu-prof`) and prints the top entries with their share.
+ * (as written by `node --cpu-prof`) and prints the top entries with their share;
+ * `--callers=<function> [--depth=N]` instead shows which call paths that function's self time comes from.
  */
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
@@ -43,6 +45,28 @@ export function selfTimeByFunction(profiles: readonly CpuProfile[]): Map<string,
   return totals;
 }
 
+/** Self time of functions whose label starts with `name`, by their call path (up to `depth` callers). */
+export function selfTimeByCaller(profiles: readonly CpuProfile[], name: string, depth: number): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parentOf = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+    profile.samples.forEach((id, i) => {
+      const node = byId.get(id);
+      if (!node || !label(node).startsWith(name)) return;
+      const path: string[] = [];
+      for (let at = parentOf.get(id); at !== undefined && path.length < depth; at = parentOf.get(at)) {
+        const parent = byId.get(at);
+        if (parent) path.push(label(parent));
+      }
+      const key = path.join(' ← ');
+      totals.set(key, (totals.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+  }
+  return totals;
+}
+
 function main(argv: readonly string[]): void {
   const top = Number(argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 25);
   const files = argv.filter((arg) => !arg.startsWith('--'));
@@ -52,6 +76,14 @@ function main(argv: readonly string[]): void {
     if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
     return parsed;
   });
+  const callers = argv.find((arg) => arg.startsWith('--callers='))?.slice(10);
+  if (callers) {
+    const depth = Number(argv.find((arg) => arg.startsWith('--depth='))?.slice(8) ?? 3);
+    for (const [path, micros] of [...selfTimeByCaller(profiles, callers, depth)].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      process.stdout.write(`${(micros / 1000).toFixed(0).padStart(7)} ms  ${callers} ← ${path}\n`);
+    }
+    return;
+  }
   const totals = [...selfTimeByFunction(profiles)].sort((a, b) => b[1] - a[1]);
   const all = totals.reduce((sum, [, micros]) => sum + micros, 0);
   const busy = totals.filter(([name]) => !name.startsWith('(idle)')).reduce((sum, [, micros]) => sum + micros, 0);
