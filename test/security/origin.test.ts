@@ -13,7 +13,7 @@ let honest: HonestPair;
 const FOREIGN = ['http://evil.example', 'null', 'http://127.0.0.1.evil.example', 'http://127.0.0.1:1', 'not a url'];
 
 beforeAll(async () => {
-  sameHost = await startNode('origin-default');
+  sameHost = await startNode('origin-default', undefined);
   resources.track({ close: () => sameHost.drain() });
   listed = await startNode('origin-listed', undefined, { ALLOWED_ORIGINS: 'https://chat.example, https://other.example' });
   resources.track({ close: () => listed.drain() });

@@ -15,7 +15,7 @@ let authed: TestNode;
 let honest: HonestPair;
 
 beforeAll(async () => {
-  node = await startNode('output');
+  node = await startNode('output', undefined);
   resources.track({ close: () => node.drain() });
   authed = await startNode('output-authed', undefined, { AUTH_SECRET: SECRET });
   resources.track({ close: () => authed.drain() });
