@@ -24,6 +24,8 @@ export async function startOurs(options: StartOptions): Promise<ServerUnderTest>
             NODE_ID: `bench-${i}`,
             LOG_LEVEL: 'warn',
             RATE_SENDS_PER_SEC: '0',
+            // All load comes from one client IP; the per-IP connection cap (default 1000) is off, as the rate limit is.
+            MAX_CONNECTIONS_PER_IP: '0',
             DRAIN_TIMEOUT_MS: '2000',
           },
           stopGraceMs: 8000,
