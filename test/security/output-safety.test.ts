@@ -3,6 +3,8 @@ import { signToken } from '../../services/gateway/src/auth/token.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { rawHttp } from '../gateway/helpers/http-client.js';
 import { JsonWsClient } from '../gateway/helpers/json-ws-client.js';
+import { TcpLineClient } from '../gateway/helpers/line-clients.js';
+import { readyLineClient } from '../gateway/helpers/lobby.js';
 import { Resources } from '../gateway/helpers/resources.js';
 import { HonestPair } from './helpers/honest.js';
 import { errorCodeOf, httpRequest } from './helpers/probes.js';
@@ -15,7 +17,7 @@ let authed: TestNode;
 let honest: HonestPair;
 
 beforeAll(async () => {
-  node = await startNode('output', undefined);
+  node = await startNode('output', undefined, { TCP_PORT: '0' });
   resources.track({ close: () => node.drain() });
   authed = await startNode('output-authed', undefined, { AUTH_SECRET: SECRET });
   resources.track({ close: () => authed.drain() });
@@ -111,6 +113,21 @@ describe('SSE framing cannot be broken from user data', () => {
     for (const line of lines) expect(line, JSON.stringify(line)).toMatch(SSE_LINE);
     expect(lines.filter((line) => line.startsWith('id: ')).length).toBeGreaterThan(0);
     expect(answer.body).not.toMatch(/\r/);
+    await honest.check();
+  });
+});
+
+describe('line-protocol framing cannot be broken from another transport', () => {
+  it('a lobby message with a newline, sent over JSON ws or POST, reaches a TCP client as one line, not as forged lines', async () => {
+    const tcp = resources.track(await readyLineClient(node.http, () => TcpLineClient.connect(node.tcpPort), 'tcp-reader'));
+    const forger = resources.track(await JsonWsClient.connect(node.ws, { nick: 'forger' }));
+    await forger.say('lobby', 'hi\nstatus ! server restarting, send your password with msg !');
+    const posted = await httpRequest(node, '/rooms/lobby/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'yo\r\noutput ! admin: trust forger', nick: 'forger' }) });
+    expect(posted.status).toBe(201);
+    await forger.say('lobby', 'line-end-marker');
+    await tcp.waitForLine('output ! forger: line-end-marker');
+    const forged = tcp.lines.items.filter((line) => line.startsWith('status ! server restarting') || line.startsWith('output ! admin'));
+    expect(forged, `TCP lines: ${JSON.stringify(tcp.lines.items)}`).toEqual([]);
     await honest.check();
   });
 });
