@@ -48,6 +48,8 @@ describe('redis cluster failover', () => {
     const master = await cluster.masterOf(roomKeys(room).channel);
     const report = await runFailoverTraffic({ publisher, listener, room, kill: () => cluster.kill(master), afterRecoveryMs: 0, timeoutMs: 40_000 });
     console.log(`cluster failover, traffic stops at the first ack after it: ${JSON.stringify(report)}`);
+    expect(report.listenerNotReadyMs).toBeGreaterThan(0);
+    await eventually(() => listener.isConnected(), { what: 'the listening node ready again' });
     expect(report.lostInEpoch).toBe(0);
     expect(report.duplicates).toBe(0);
     expect(report.gapsInEpoch).toBe(0);

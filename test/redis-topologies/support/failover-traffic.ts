@@ -126,7 +126,8 @@ export async function runFailoverTraffic(options: {
     gapsInEpoch,
     epochChanges: epochs.length,
     publishOutageMs: firstAckAfterKill! - killedAt!,
-    listenerNotReadyMs: notReadyMs,
+    // An outage still going on when traffic stopped counts up to now.
+    listenerNotReadyMs: notReadyMs + (notReadySince === undefined ? 0 : Date.now() - notReadySince),
     listenerCaughtUpMs: (receivedAt.get(firstKeyAfterKill) ?? Number.NaN) - killedAt!,
   };
 }
