@@ -6,6 +6,7 @@ export { MemoryBackend } from './memory/memory-backend.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.js';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.js';
 export { roomKeys } from './redis/keys.js';
+export type { RedisTopology, RedisAddress } from './redis/redis-topology.js';
 export { RoomHub, type RoomHubOptions, type JoinOptions } from './hub/room-hub.js';
 export type { HubMember, HubDelivery } from './hub/hub-member.js';
 export { MessageEnvelope } from './hub/message-envelope.js';
