@@ -102,15 +102,16 @@ describe('graceful drain', () => {
 
     const elapsed = await drained;
     expect(elapsed).toBeLessThan(DRAIN_TIMEOUT_MS + 1000);
+    const presenceAfterDrain = await presence(b.http, room);
     expect(await freshReadyz(a)).toBe('refused');
 
-    await eventually(async () => (await presence(b.http, room)).members.map((member) => member.nick).join() === 'on-b', { what: "node-a's members gone from presence" });
     expect((await fetchJson(`${b.http}/readyz`)).status).toBe(200);
     await survivor.say(room, 'still serving');
     await survivor.waitForMessage(room, 'still serving');
     expect((await postMessage(b.http, room, { text: 'posted after the drain' })).status).toBe(201);
-    // Presence must be cleaned by the drain itself, not by PRESENCE_TTL_MS expiry later.
-    expect((await presence(b.http, LOBBY)).members.filter((member) => member.node === 'node-a')).toEqual([]);
+    // Presence must be cleaned by the drain itself, not by PRESENCE_TTL_MS expiry later: check at once.
+    expect(presenceAfterDrain.members, "node-a's members in presence after its drain").toEqual([{ nick: 'on-b', node: 'node-b' }]);
+    expect((await presence(b.http, LOBBY)).members.filter((member) => member.node === 'node-a'), "node-a's lobby members after its drain").toEqual([]);
   });
 
   it('a client that never answers the close does not hold the drain past DRAIN_TIMEOUT_MS', async () => {
