@@ -78,12 +78,13 @@ export class GatewayNode {
     context.logger.info({ connections: context.connections.size }, 'draining');
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    await this.tcp?.close();
+    const tcpClosed = this.tcp?.close();
     for (const connection of [...context.connections]) connection.drain();
     // Leave part of the bound for the broker's cleanup, so the whole drain fits in it.
     const timeout = context.config.drainTimeoutMs;
     await this.waitForClients(timeout - Math.min(1000, timeout / 4));
     for (const connection of [...context.connections]) connection.terminate();
+    await tcpClosed;
     await context.broker.stop();
     this.ws.stop();
     this.streams.stop();

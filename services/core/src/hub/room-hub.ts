@@ -77,13 +77,14 @@ export class RoomHub {
     try {
       await this.subscribe(local);
       const since = options.since;
+      // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
+      if (options.announce) local.announced.add(member);
       const [page, members] = await Promise.all([
         since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.history(room, { limit: this.options.firstPageSize }),
         options.announce
           ? this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId }).then(() => this.broker.presenceList(room))
           : this.broker.presenceList(room),
       ]);
-      if (options.announce) local.announced.add(member);
       if (local.members.get(member) !== pending) throw new Error('left while joining');
       const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
       const messages = since && !resumable ? (await this.broker.history(room, { limit: this.options.firstPageSize })).messages : page.messages;

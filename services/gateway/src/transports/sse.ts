@@ -91,8 +91,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       ended = true;
       release();
       unwatch();
-      untrack();
-      void session.close();
+      void session.close().finally(untrack);
     });
 
     session.welcome();

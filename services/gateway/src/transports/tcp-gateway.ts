@@ -38,9 +38,8 @@ export class TcpGateway {
     });
   }
 
-  /** Stops accepting and tells every client to reconnect elsewhere. */
+  /** Stops accepting; resolves once every client is gone (the node's drain tells and, at its deadline, cuts them). */
   close(): Promise<void> {
-    for (const socket of this.sockets) socket.end(`${formatNotice('node draining, reconnect elsewhere')}\n`);
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -106,9 +105,9 @@ export class TcpGateway {
     socket.once('close', () => {
       this.sockets.delete(socket);
       release();
-      untrack();
       unwatchIdle();
-      void session?.close();
+      // Tracked until its presence is removed, so a drain does not stop the broker under it.
+      void (session?.close() ?? Promise.resolve()).finally(untrack);
     });
     if (config.authSecret === undefined) open(ANONYMOUS);
   }

@@ -1,17 +1,23 @@
 import type { Socket } from 'node:net';
 
+/** A writer whose socket is corked for a turn; it checks its backlog once the turn's bytes are handed to the kernel. */
+export interface CorkedWriter {
+  readonly socket: Socket;
+  afterUncork(): void;
+}
+
 /**
  * Corks each socket written to during one event-loop turn and uncorks them all once, so a burst of
  * N frames to one client costs one syscall instead of N.
  */
 export class WriteCoalescer {
-  private readonly corked = new Set<Socket>();
+  private readonly corked = new Set<CorkedWriter>();
   private scheduled = false;
 
-  cork(socket: Socket): void {
-    if (this.corked.has(socket)) return;
-    socket.cork();
-    this.corked.add(socket);
+  cork(writer: CorkedWriter): void {
+    if (this.corked.has(writer)) return;
+    writer.socket.cork();
+    this.corked.add(writer);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -20,7 +26,9 @@ export class WriteCoalescer {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    for (const socket of this.corked) socket.uncork();
+    const writers = [...this.corked];
     this.corked.clear();
+    for (const writer of writers) writer.socket.uncork();
+    for (const writer of writers) writer.afterUncork();
   };
 }

@@ -66,8 +66,8 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
   });
   ws.on('error', (error) => context.logger.debug({ session: id, err: error.message }, 'websocket error'));
   ws.once('close', () => {
-    untrack();
-    void session.close();
+    // Tracked until its presence is removed, so a drain does not stop the broker under it.
+    void session.close().finally(untrack);
   });
   session.welcome();
 }

@@ -25,9 +25,9 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
   });
   ws.on('error', () => undefined);
   ws.once('close', () => {
-    untrack();
     unwatchIdle();
-    void session.close();
+    // Tracked until its presence is removed, so a drain does not stop the broker under it.
+    void session.close().finally(untrack);
   });
   void session.start();
 }

@@ -1,21 +1,23 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import type { WriteCoalescer } from './write-coalescer.js';
+import type { CorkedWriter, WriteCoalescer } from './write-coalescer.js';
 
 export const CLOSE_SLOW_CONSUMER = 4008;
 const SLOW_CLOSE_GRACE_MS = 1000;
+/** Within one turn a burst may pass the bound; this many times the bound is too much even then. */
+const BURST_ALLOWANCE = 4;
 
 /**
  * Writes to one WebSocket client: pre-encoded frames straight to its socket (corked per turn),
  * other events through `ws`. When the client's unsent bytes pass the bound it is disconnected
  * with 4008, so one slow reader never holds memory or slows anyone else.
  */
-export class WsOutlet {
+export class WsOutlet implements CorkedWriter {
   private slow = false;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Socket,
+    readonly socket: Socket,
     private readonly coalescer: WriteCoalescer,
     private readonly bufferLimit: number,
     private readonly onSlow: () => void,
@@ -27,22 +29,27 @@ export class WsOutlet {
 
   sendFrame(frame: Buffer): boolean {
     if (!this.open) return false;
-    this.coalescer.cork(this.socket);
+    this.coalescer.cork(this);
     this.socket.write(frame);
-    this.checkBackpressure();
+    this.checkBackpressure(this.bufferLimit * BURST_ALLOWANCE);
     return true;
   }
 
   sendText(text: string): boolean {
     if (!this.open) return false;
-    this.coalescer.cork(this.socket);
+    this.coalescer.cork(this);
     this.ws.send(text);
-    this.checkBackpressure();
+    this.checkBackpressure(this.bufferLimit * BURST_ALLOWANCE);
     return true;
   }
 
-  private checkBackpressure(): void {
-    if (this.ws.bufferedAmount <= this.bufferLimit) return;
+  /** After the turn's bytes went to the kernel: what is still queued is the client's unread backlog. */
+  afterUncork(): void {
+    this.checkBackpressure(this.bufferLimit);
+  }
+
+  private checkBackpressure(limit: number): void {
+    if (this.slow || this.ws.bufferedAmount <= limit) return;
     this.slow = true;
     this.onSlow();
     this.ws.close(CLOSE_SLOW_CONSUMER, 'slow consumer: outgoing buffer full');
