@@ -194,7 +194,6 @@ export class ChatSession implements HubMember {
     const waitMs = this.options.sendBucket.take();
     if (waitMs > 0) {
       this.limitedInARow += 1;
-      if (this.limitedInARow >= this.options.limits.abuseThreshold) this.options.onAbuse?.();
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs, ...(cid ? { cid } : {}) });
     }
     this.limitedInARow = 0;
@@ -223,6 +222,8 @@ export class ChatSession implements HubMember {
     if (this.closed) return;
     if (error instanceof ChatError) {
       this.options.output.event({ type: 'error', code: error.code, message: error.message, ...context, ...error.details });
+      // Told why first, then dropped: an abuser sees its rate_limited errors before the close.
+      if (error.code === 'rate_limited' && this.limitedInARow >= this.options.limits.abuseThreshold) this.options.onAbuse?.();
     } else {
       this.options.output.event({ type: 'error', code: 'internal', message: 'internal error', ...context });
     }

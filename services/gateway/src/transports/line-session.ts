@@ -9,6 +9,8 @@ export const LINE_ROOM = 'lobby';
 export interface LineOutput {
   line(text: string): void;
   message(envelope: MessageEnvelope): void;
+  /** The client kept flooding after being told to slow down: disconnect it. */
+  abuse(): void;
 }
 
 /**
@@ -20,6 +22,7 @@ export class LineSession implements HubMember, Idler {
   nick: string;
   lastActivity = Date.now();
   private readonly sendBucket;
+  private limitedInARow = 0;
   private closed = false;
 
   constructor(
@@ -48,8 +51,13 @@ export class LineSession implements HubMember, Idler {
     try {
       if (command.kind === 'msg') {
         this.context.metrics.received[this.transport] += 1;
+        if (!this.identity.mayUseRoom(LINE_ROOM)) throw new ChatError('forbidden', `your token does not allow room '${LINE_ROOM}'`);
         const text = validateText(command.text, this.context.config.maxTextLength);
-        if (this.sendBucket.take() > 0) throw new ChatError('rate_limited', 'too many messages; slow down');
+        if (this.sendBucket.take() > 0) {
+          this.limitedInARow += 1;
+          throw new ChatError('rate_limited', 'too many messages; slow down');
+        }
+        this.limitedInARow = 0;
         await this.context.publish(LINE_ROOM, { nick: this.nick, text });
       } else if (command.kind === 'nick') {
         const nick = validateNick(command.nick);
@@ -85,5 +93,6 @@ export class LineSession implements HubMember, Idler {
     const message = error instanceof ChatError ? `${error.code}: ${error.message}` : 'internal error';
     this.context.metrics.clientError(error instanceof ChatError ? error.code : 'internal');
     this.output.line(formatNotice(message));
+    if (error instanceof ChatError && error.code === 'rate_limited' && this.limitedInARow >= this.context.config.rateSendsBurst * 2) this.output.abuse();
   }
 }

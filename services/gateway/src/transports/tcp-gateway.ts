@@ -76,6 +76,7 @@ export class TcpGateway {
         message: (envelope) => {
           if (send(lineBufferOf(envelope))) metrics.deliveries.tcp += 1;
         },
+        abuse: () => socket.end(`${formatNotice('disconnected: rate limit abuse')}\n`, () => socket.destroy()),
       }, identity);
       session = opened;
       unwatchIdle = this.ticker.add(opened);
