@@ -14,8 +14,14 @@ export class ClientStats {
   violations: string[] = [];
   histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 
+  /** Worst latency per 500 ms of the window, by arrival time: shows periodic stalls (GC, timers). */
+  worstByHalfSecond: number[] = [];
+  private windowStart = performance.now();
+
   /** Records one end-to-end latency in milliseconds. */
   recordLatencyMs(ms: number): void {
+    const slot = Math.floor((performance.now() - this.windowStart) / 500);
+    if (slot >= 0 && slot < 600 && ms > (this.worstByHalfSecond[slot] ?? 0)) this.worstByHalfSecond[slot] = ms;
     const micros = Math.round(ms * 1000);
     this.histogram.recordValue(micros < 1 ? 1 : micros > 120_000_000 ? 120_000_000 : micros);
   }
@@ -41,6 +47,7 @@ export class ClientStats {
       errors: { ...this.errors },
       closes: { ...this.closes },
       violations: [...this.violations],
+      worstByHalfSecond: Array.from(this.worstByHalfSecond, (ms) => Math.round(ms ?? 0)),
     };
   }
 
@@ -52,5 +59,7 @@ export class ClientStats {
     this.offsetGaps = 0;
     this.errors = {};
     this.histogram.reset();
+    this.worstByHalfSecond = [];
+    this.windowStart = performance.now();
   }
 }

@@ -17,7 +17,10 @@ export function mergeCounts(all: readonly Counts[]): Counts {
       errors: addRecords(sum.errors, one.errors),
       closes: addRecords(sum.closes, one.closes),
       violations: [...sum.violations, ...one.violations].slice(0, 10),
+      worstByHalfSecond: Array.from({ length: Math.max(sum.worstByHalfSecond.length, one.worstByHalfSecond.length) }, (_, i) =>
+        Math.max(sum.worstByHalfSecond[i] ?? 0, one.worstByHalfSecond[i] ?? 0),
+      ),
     }),
-    { sent: 0, acks: 0, received: 0, offsetGaps: 0, errors: {}, closes: {}, violations: [] },
+    { sent: 0, acks: 0, received: 0, offsetGaps: 0, errors: {}, closes: {}, violations: [], worstByHalfSecond: [] },
   );
 }

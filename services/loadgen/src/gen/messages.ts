@@ -38,6 +38,8 @@ export interface Counts {
   readonly closes: Readonly<Record<string, number>>;
   /** Frames that broke the protocol as the harness expects it (first few, verbatim). */
   readonly violations: readonly string[];
+  /** Worst latency (ms) per 500 ms since the last report, by arrival time. */
+  readonly worstByHalfSecond: readonly number[];
 }
 
 /** Generator → main. */

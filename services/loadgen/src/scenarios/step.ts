@@ -31,6 +31,8 @@ export interface StepResult {
   readonly errors: Counts['errors'];
   readonly closes: Counts['closes'];
   readonly violations: readonly string[];
+  /** Worst latency (ms) per 500 ms of the window: periodic stalls show up here. */
+  readonly worstByHalfSecond: readonly number[];
   /** Set on a failed attempt that was run again. */
   readonly retried?: boolean;
 }
@@ -101,5 +103,6 @@ export async function measureStep(
     errors: counts.errors,
     closes: counts.closes,
     violations: counts.violations,
+    worstByHalfSecond: counts.worstByHalfSecond,
   };
 }
