@@ -73,7 +73,10 @@ describe('MAX_CONNECTIONS_PER_IP', () => {
     await honest.check();
     // A released slot can be used again.
     await held.pop()!.close();
-    const again = await probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER, frameCount: 1 });
+    const again = await eventually(async () => {
+      const outcome = await probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER, frameCount: 1 });
+      return outcome.frames.length === 1 ? outcome : undefined;
+    }, { what: 'the released slot' });
     expect(JSON.parse(again.frames[0] ?? '{}')).toMatchObject({ type: 'welcome' });
     await Promise.all(held.map((socket) => socket.close()));
   });
@@ -88,10 +91,11 @@ describe('MAX_CONNECTIONS_PER_IP', () => {
     expect((await probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER })).status).toBe(429);
     await honest.check();
     for (const stream of streams) stream.close();
-    const again = await probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER, frameCount: 1, timeoutMs: 5000 }).catch(async () =>
-      // The server notices the closed streams asynchronously: retry once the sockets are gone.
-      probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER, frameCount: 1 }),
-    );
+    // The server sees the closed streams asynchronously: the slots come back once it has.
+    const again = await eventually(async () => {
+      const outcome = await probeWs(`${limited.ws}/ws`, { localAddress: ATTACKER, frameCount: 1 });
+      return outcome.frames.length === 1 ? outcome : undefined;
+    }, { what: 'a slot freed by the closed SSE streams' });
     expect(again.frames.length).toBe(1);
   });
 });

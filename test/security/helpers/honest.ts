@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import type { JsonWsClient } from '../../gateway/helpers/json-ws-client.js';
+import type { AckFrame } from '../../gateway/helpers/frames.js';
+import { ServerError, type JsonWsClient } from '../../gateway/helpers/json-ws-client.js';
 import { createHmac } from 'node:crypto';
 
 /**
@@ -24,11 +25,23 @@ export class HonestPair {
   async check(label = 'honest'): Promise<void> {
     this.sent += 1;
     const text = `${label} ${this.sent} ${Date.now()}`;
-    const ack = await this.sender.say(this.room, text);
+    const ack = await this.say(text);
     expect(ack.room).toBe(this.room);
     const message = await this.receiver.waitForMessage(this.room, text, 5000);
     expect(message.text).toBe(text);
     expect(this.sender.isOpen && this.receiver.isOpen).toBe(true);
+  }
+
+  /** Sends like an honest client: when told rate_limited it waits as long as asked and retries. */
+  private async say(text: string): Promise<AckFrame> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.sender.say(this.room, text);
+      } catch (error) {
+        if (!(error instanceof ServerError) || error.frame.code !== 'rate_limited' || attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Number(error.frame.retryAfterMs ?? 500) + 10));
+      }
+    }
   }
 
   async close(): Promise<void> {
