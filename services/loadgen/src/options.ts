@@ -39,7 +39,7 @@ const QUICK: BenchOptions = {
   slowClients: 50,
   slowRate: 200,
   slowPad: 3900,
-  slowMs: 6000,
+  slowMs: 5000,
   factor: 2,
   maxSteps: 4,
   stepMs: 1000,

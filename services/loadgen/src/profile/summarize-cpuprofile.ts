@@ -2,7 +2,8 @@
  * `tsx services/loadgen/src/profile/summarize-cpuprofile.ts <file.cpuprofile>… [--top=N]`
  * Sums self time by function (name + file:line) over one or more V8 .cpuprofile files
  * (as written by `node --cpu-prof`) and prints the top entries with their share;
- * `--callers=<function> [--depth=N]` instead shows which call paths that function's self time comes from.
+ * `--callers=<function> [--depth=N]` instead shows which call paths that function's self time comes from;
+ * `--inclusive=<fn>,<fn>` the inclusive time (self + callees) of each named function.
  */
 import { readFileSync } from 'node:fs';
 
@@ -67,6 +68,27 @@ export function selfTimeByCaller(profiles: readonly CpuProfile[], name: string, 
   return totals;
 }
 
+/** Inclusive time (self + callees) of the functions whose label starts with one of `names`. */
+export function inclusiveTime(profiles: readonly CpuProfile[], names: readonly string[]): Map<string, number> {
+  const totals = new Map<string, number>(names.map((name) => [name, 0]));
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parentOf = new Map<number, number>();
+    for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+    profile.samples.forEach((id, i) => {
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+        const node = byId.get(at);
+        if (!node) break;
+        const text = label(node);
+        for (const name of names) if (!seen.has(name) && text.startsWith(name)) seen.add(name);
+      }
+      for (const name of seen) totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
+  }
+  return totals;
+}
+
 function main(argv: readonly string[]): void {
   const top = Number(argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 25);
   const files = argv.filter((arg) => !arg.startsWith('--'));
@@ -76,6 +98,11 @@ function main(argv: readonly string[]): void {
     if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
     return parsed;
   });
+  const inclusive = argv.find((arg) => arg.startsWith('--inclusive='))?.slice(12);
+  if (inclusive) {
+    for (const [name, micros] of inclusiveTime(profiles, inclusive.split(','))) process.stdout.write(`${(micros / 1000).toFixed(0).padStart(7)} ms  ${name} (inclusive)\n`);
+    return;
+  }
   const callers = argv.find((arg) => arg.startsWith('--callers='))?.slice(10);
   if (callers) {
     const depth = Number(argv.find((arg) => arg.startsWith('--depth='))?.slice(8) ?? 3);
