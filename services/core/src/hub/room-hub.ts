@@ -1,4 +1,5 @@
 import type { Broker } from '../broker.js';
+import { ChatError } from '../errors.js';
 import { presenceNicks, type JoinedEvent } from '../protocol/server-events.js';
 import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
@@ -17,6 +18,8 @@ export interface JoinOptions {
   /** Announce the member in the room's presence (and remove it on leave). */
   readonly announce: boolean;
 }
+
+const leftWhileJoining = (): ChatError => new ChatError('not_joined', 'left the room while joining');
 
 /** Members that joined but have not yet received their `joined`: live messages wait for them. */
 type Pending = ChatMessage[] | undefined;
@@ -76,6 +79,7 @@ export class RoomHub {
     local.members.set(member, pending);
     try {
       await this.subscribe(local);
+      if (local.members.get(member) !== pending) throw leftWhileJoining();
       const since = options.since;
       // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
       if (options.announce) local.announced.add(member);
@@ -85,7 +89,7 @@ export class RoomHub {
           ? this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId }).then(() => this.broker.presenceList(room))
           : this.broker.presenceList(room),
       ]);
-      if (local.members.get(member) !== pending) throw new Error('left while joining');
+      if (local.members.get(member) !== pending) throw leftWhileJoining();
       const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
       const messages = since && !resumable ? (await this.broker.history(room, { limit: this.options.firstPageSize })).messages : page.messages;
       const last = messages.at(-1);

@@ -10,7 +10,10 @@ export function parseLineCommand(line: string): LineCommand {
   return { kind: 'other', data: line };
 }
 
-export const formatOutput = (nick: string, text: string): string => `output ! ${nick}: ${text}`;
+/** Line breaks inside a text would forge extra lines on line-delimited clients (TCP): shown as ⏎. */
+const oneLine = (text: string): string => text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ');
+
+export const formatOutput = (nick: string, text: string): string => `output ! ${nick}: ${oneLine(text)}`;
 export const formatStatus = (data: string): string => `status ! received '${data}'`;
 export const formatNotice = (notice: string): string => `status ! ${notice}`;
 

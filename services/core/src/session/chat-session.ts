@@ -60,6 +60,7 @@ export class ChatSession implements HubMember {
   readonly id: string;
   nick: string;
   private readonly rooms = new Map<string, RoomPosition | undefined>();
+  private readonly roomOperations = new Map<string, Promise<void>>();
   private limitedInARow = 0;
   private closed = false;
 
@@ -105,25 +106,41 @@ export class ChatSession implements HubMember {
     const room = this.authorize(roomName);
     const waitMs = this.options.joinBucket?.take() ?? 0;
     if (waitMs > 0) throw new ChatError('rate_limited', 'too many joins; slow down', { retryAfterMs: waitMs });
-    if (!this.rooms.has(room) && this.rooms.size >= this.options.limits.maxRooms) {
-      throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);
-    }
-    this.rooms.set(room, undefined);
-    try {
-      await this.options.hub.join(room, this, since ? { since, announce: this.announces() } : { announce: this.announces() });
-    } catch (error) {
-      if (this.rooms.get(room) === undefined) this.rooms.delete(room);
-      if (this.closed) return;
-      throw error;
-    }
+    return this.inOrder(room, async () => {
+      if (!this.rooms.has(room) && this.rooms.size >= this.options.limits.maxRooms) {
+        throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);
+      }
+      this.rooms.set(room, undefined);
+      try {
+        await this.options.hub.join(room, this, since ? { since, announce: this.announces() } : { announce: this.announces() });
+      } catch (error) {
+        if (this.rooms.get(room) === undefined) this.rooms.delete(room);
+        if (this.closed) return;
+        throw error;
+      }
+    });
   }
 
   async leave(roomName: unknown): Promise<void> {
     const room = validateRoom(roomName);
-    if (!this.rooms.has(room)) throw new ChatError('not_joined', `not in room '${room}'`);
-    this.rooms.delete(room);
-    await this.options.hub.leave(room, this);
-    this.options.output.event({ type: 'left', room });
+    return this.inOrder(room, async () => {
+      if (!this.rooms.has(room)) throw new ChatError('not_joined', `not in room '${room}'`);
+      this.rooms.delete(room);
+      await this.options.hub.leave(room, this);
+      this.options.output.event({ type: 'left', room });
+    });
+  }
+
+  /** Joins and leaves of one room run one after another, as the client sent them. */
+  private inOrder(room: string, operation: () => Promise<void>): Promise<void> {
+    const previous = this.roomOperations.get(room) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    const settled = next.catch(() => undefined);
+    this.roomOperations.set(room, settled);
+    void settled.then(() => {
+      if (this.roomOperations.get(room) === settled) this.roomOperations.delete(room);
+    });
+    return next;
   }
 
   /** Leaves every room (removing presence); the transport is closing. */

@@ -13,7 +13,8 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<Record<
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      ctx.req.destroy();
+      // Answer 413 and close; the rest of the body is not read.
+      ctx.set('Connection', 'close');
       throw new ChatError('frame_too_big', `body is larger than ${limit} bytes`);
     }
     chunks.push(chunk);

@@ -7,6 +7,13 @@ import { LineReader } from './line-reader.js';
 import { LineSession } from './line-session.js';
 
 const AUTH_PREFIX = 'auth ! ';
+const AUTH_TIMEOUT_MS = 10_000;
+
+/** Tells a connection why it is refused and closes it, reading (and dropping) whatever it sends meanwhile. */
+function refuse(socket: Socket, notice: string): void {
+  socket.resume();
+  socket.end(`${formatNotice(notice)}\n`, () => socket.destroy());
+}
 
 const lineBuffers = new WeakMap<MessageEnvelope, Buffer>();
 
@@ -49,14 +56,10 @@ export class TcpGateway {
     socket.setNoDelay(true);
     if (this.context.draining || this.sockets.size >= config.tcpMaxConnections) {
       metrics.limitViolation('tcp_connections');
-      socket.end(`${formatNotice(this.context.draining ? 'draining' : 'busy')}\n`);
-      return;
+      return refuse(socket, this.context.draining ? 'draining' : 'busy');
     }
     const release = this.context.admit(socket.remoteAddress ?? 'unknown');
-    if (!release) {
-      socket.end(`${formatNotice('too many connections from your address')}\n`);
-      return;
-    }
+    if (!release) return refuse(socket, 'too many connections from your address');
     this.sockets.add(socket);
     const send = (chunk: string | Buffer): boolean => {
       if (socket.destroyed) return false;
@@ -111,5 +114,12 @@ export class TcpGateway {
       void (session?.close() ?? Promise.resolve()).finally(untrack);
     });
     if (config.authSecret === undefined) open(ANONYMOUS);
+    else {
+      const authTimer = setTimeout(() => {
+        if (!session) socket.end(`${formatNotice(`unauthorized: send '${AUTH_PREFIX}<token>' within ${AUTH_TIMEOUT_MS / 1000} s`)}\n`, () => socket.destroy());
+      }, AUTH_TIMEOUT_MS);
+      authTimer.unref();
+      socket.once('close', () => clearTimeout(authTimer));
+    }
   }
 }
