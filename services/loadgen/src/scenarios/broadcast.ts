@@ -4,6 +4,7 @@ import { climb } from './ladder.js';
 import { ladderRow } from './chat.js';
 import type { Row } from './types.js';
 import { withPool } from './with-pool.js';
+import { waitForQuiet } from './quiet.js';
 
 /** Sizes of the broadcast scenario. */
 export interface BroadcastOptions {
@@ -22,7 +23,8 @@ export async function broadcastScenario(server: ServerUnderTest, options: Broadc
   return withPool(options.generators, async (pool) => {
     const opened = await pool.open(layout);
     if (opened.failed > 0) throw new Error(`broadcast: ${opened.failed} clients failed to open: ${opened.firstErrors.join(' | ')}`);
+    const quietAfterMs = await waitForQuiet(server);
     const result = await climb(server, pool, layout, { startRatePerSec: options.startRate, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs, fanout: options.clients }, log);
-    return ladderRow('broadcast', server, result, { options });
+    return ladderRow('broadcast', server, result, { options, quietAfterMs });
   });
 }

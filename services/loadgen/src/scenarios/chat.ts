@@ -3,6 +3,7 @@ import { chatLayout } from './layout.js';
 import { climb, type LadderOptions, type LadderResult } from './ladder.js';
 import { emptyRow, type Row } from './types.js';
 import { withPool } from './with-pool.js';
+import { waitForQuiet } from './quiet.js';
 import type { GeneratorPool } from '../gen/pool.js';
 import type { Layout } from './layout.js';
 
@@ -49,6 +50,7 @@ export async function chatScenario(server: ServerUnderTest, options: ChatOptions
   return withPool(options.generators, async (pool) => {
     const opened = await pool.open(layout);
     if (opened.failed > 0) throw new Error(`chat: ${opened.failed} clients failed to open: ${opened.firstErrors.join(' | ')}`);
+    const quietAfterMs = await waitForQuiet(server);
     const ladder: LadderOptions = {
       startRatePerSec: options.startPerClient * options.clients,
       factor: options.factor,
@@ -58,6 +60,6 @@ export async function chatScenario(server: ServerUnderTest, options: ChatOptions
     };
     const result = await climb(server, pool, layout, ladder, log);
     const extra = after ? await after(server, pool, layout, result) : {};
-    return ladderRow('chat', server, result, { options, ...extra });
+    return ladderRow('chat', server, result, { options, quietAfterMs, ...extra });
   });
 }

@@ -5,6 +5,7 @@ import { sleep } from '../util/wait.js';
 import { broadcastLayout, splitRate } from './layout.js';
 import { emptyRow, type Row } from './types.js';
 import { withPool } from './with-pool.js';
+import { waitForQuiet } from './quiet.js';
 
 /** Sizes of the slow-consumer scenario. */
 export interface SlowOptions {
@@ -62,6 +63,7 @@ export async function slowScenario(server: ServerUnderTest, options: SlowOptions
   return withPool(options.generators, async (pool) => {
     const opened = await pool.open(layout);
     if (opened.failed > 0) throw new Error(`slow: ${opened.failed} clients failed to open: ${opened.firstErrors.join(' | ')}`);
+    const quietAfterMs = await waitForQuiet(server);
     await pool.report();
     const pids = server.pids();
     const nodePids = server.nodePids();
@@ -103,7 +105,7 @@ export async function slowScenario(server: ServerUnderTest, options: SlowOptions
       p99: latency.p99,
       deliveriesPerCpuSecond: serverCpuSeconds > 0 ? counts.received / serverCpuSeconds : undefined,
       note: `${slowCount} slow; peak RSS ${peakRssMb.toFixed(0)} MB (start ${(rssStart / 2 ** 20).toFixed(0)}); ${serverSide}clients saw closes ${JSON.stringify(closes)}; others delivered ${(ratio * 100).toFixed(2)}%`,
-      detail: { options, slowCount, sent: counts.sent, expected, received: counts.received, deliveryRatio: ratio, latency, serverCpuSeconds, rssStartBytes: rssStart, samples, closesAfterResume: closes, serverSlowDisconnects: serverDisconnects ?? null, serverSlowMetrics: metrics, violations: counts.violations, errors: counts.errors },
+      detail: { options, quietAfterMs, slowCount, sent: counts.sent, expected, received: counts.received, deliveryRatio: ratio, latency, serverCpuSeconds, rssStartBytes: rssStart, samples, closesAfterResume: closes, serverSlowDisconnects: serverDisconnects ?? null, serverSlowMetrics: metrics, violations: counts.violations, errors: counts.errors },
     };
   });
 }
