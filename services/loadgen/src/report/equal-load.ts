@@ -1,7 +1,8 @@
 import type { Row } from '../scenarios/types.js';
 import type { StepResult } from '../scenarios/step.js';
+import { healthy } from '../scenarios/ladder.js';
 
-/** p99 of each server at the same offered load: the highest ladder rate every server ran. */
+/** p99 of each server at the same offered load: the highest ladder rate every server passed (else the highest all ran). */
 export interface EqualLoad {
   readonly scenario: string;
   readonly ratePerSec: number;
@@ -20,11 +21,14 @@ export function equalLoad(rows: readonly Row[]): EqualLoad[] {
   for (const scenario of ['chat', 'broadcast']) {
     const mine = rows.filter((row) => row.scenario === scenario && stepsOf(row).length > 0);
     if (mine.length < 2) continue;
-    const common = Math.min(...mine.map((row) => Math.max(...stepsOf(row).map((step) => step.ratePerSec))));
+    const finalSteps = (row: Row): StepResult[] => stepsOf(row).filter((step) => !step.retried);
+    const ranByAll = Math.min(...mine.map((row) => Math.max(...finalSteps(row).map((step) => step.ratePerSec))));
+    const passedByAll = Math.min(...mine.map((row) => Math.max(0, ...finalSteps(row).filter(healthy).map((step) => step.ratePerSec))));
+    const common = passedByAll > 0 ? passedByAll : ranByAll;
     const p99: Record<string, number> = {};
     const deliveryRatio: Record<string, number> = {};
     for (const row of mine) {
-      const step = stepsOf(row).find((one) => !one.retried && Math.abs(one.ratePerSec - common) < 0.01);
+      const step = finalSteps(row).find((one) => Math.abs(one.ratePerSec - common) < 0.01);
       if (!step) continue;
       p99[row.server] = step.latency.p99;
       deliveryRatio[row.server] = step.deliveryRatio;

@@ -1,6 +1,6 @@
 import type { Row } from '../scenarios/types.js';
 
-const HEADERS = ['scenario', 'server', 'knee deliv/s', 'deliv/CPU-s', 'p50 ms', 'p99 ms', 'KB/conn', 'note'];
+const HEADERS = ['scenario', 'server', 'knee deliv/s', 'deliv/CPU-s', 'p50 ms ½knee', 'p99 ms ½knee', 'KB/conn', 'note'];
 
 function num(value: number | undefined, digits = 0): string {
   if (value === undefined || Number.isNaN(value)) return '-';
