@@ -5,8 +5,60 @@ import type { ChatMessage, MessageDraft, PresenceEvent, PresenceMember } from '.
  * The publisher encodes the body once; the store prepends epoch and offset.
  */
 export function encodeMessageBody(draft: MessageDraft, ts: number): string {
-  const body = draft.cid === undefined ? { nick: draft.nick, text: draft.text, ts } : { nick: draft.nick, text: draft.text, ts, cid: draft.cid };
-  return JSON.stringify(body).slice(1);
+  // The client id stays out: idempotency keeps it apart, and other clients have no use for it.
+  return JSON.stringify({ nick: draft.nick, text: draft.text, ts }).slice(1);
+}
+
+const STORED_PREFIX = '{"epoch":"';
+const OFFSET_KEY = '","offset":';
+
+/**
+ * A message as its stored JSON arrived from the channel: epoch and offset are read by a scan (all
+ * that ordering needs); the rest is parsed only when someone asks (line clients, history).
+ */
+export class StoredMessage implements ChatMessage {
+  private fields: { nick: string; text: string; ts: number } | undefined;
+
+  constructor(
+    readonly room: string,
+    readonly epoch: string,
+    readonly offset: number,
+    /** `{"epoch":…,"offset":…,"nick":…,"text":…,"ts":…}`, exactly as stored. */
+    readonly payload: string,
+  ) {}
+
+  get nick(): string {
+    return this.parsed().nick;
+  }
+
+  get text(): string {
+    return this.parsed().text;
+  }
+
+  get ts(): number {
+    return this.parsed().ts;
+  }
+
+  private parsed(): { nick: string; text: string; ts: number } {
+    if (!this.fields) {
+      const value = decodeStoredMessage(this.room, this.payload);
+      this.fields = value ? { nick: value.nick, text: value.text, ts: value.ts } : { nick: '', text: '', ts: 0 };
+    }
+    return this.fields;
+  }
+}
+
+/** Reads epoch and offset off the front of a stored payload; undefined when it is not one. */
+function scanStoredMessage(room: string, payload: string): StoredMessage | undefined {
+  if (!payload.startsWith(STORED_PREFIX)) return undefined;
+  const epochEnd = payload.indexOf(OFFSET_KEY, STORED_PREFIX.length);
+  if (epochEnd < 0) return undefined;
+  const epoch = payload.slice(STORED_PREFIX.length, epochEnd);
+  let index = epochEnd + OFFSET_KEY.length;
+  let offset = 0;
+  for (let code = payload.charCodeAt(index); code >= 48 && code <= 57; code = payload.charCodeAt(++index)) offset = offset * 10 + code - 48;
+  if (index === epochEnd + OFFSET_KEY.length || payload[index] !== ',' || epoch.includes('\\') || epoch.includes('"')) return undefined;
+  return new StoredMessage(room, epoch, offset, payload);
 }
 
 export function encodeStoredMessage(epoch: string, offset: number, body: string): string {
@@ -41,8 +93,10 @@ export function decodeStoredMessage(room: string, payload: string): ChatMessage 
   }
 }
 
-/** Decodes what a room's channel carries: a message or a presence change. */
+/** Decodes what a room's channel carries: a message (scanned, not parsed) or a presence change. */
 export function decodeChannelPayload(room: string, payload: string): ChatMessage | PresenceEvent | undefined {
+  const stored = scanStoredMessage(room, payload);
+  if (stored) return stored;
   try {
     const value: unknown = JSON.parse(payload);
     if (!isRecord(value)) return undefined;
