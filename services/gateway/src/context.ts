@@ -8,6 +8,9 @@ import { clientIp, trustedProxies } from './http/client-ip.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics, TransportName } from './metrics.js';
 
+/** A limit of 0 means no limit: one stateless bucket serves every connection. */
+const UNLIMITED = new TokenBucket(0, 1);
+
 /** A live client connection, whatever its transport, as the node sees it for drain and metrics. */
 export interface LiveConnection {
   readonly transport: TransportName;
@@ -91,11 +94,11 @@ export class GatewayContext {
   };
 
   newSendBucket(): TokenBucket {
-    return new TokenBucket(this.config.rateSendsPerSec, this.config.rateSendsBurst);
+    return this.config.rateSendsPerSec > 0 ? new TokenBucket(this.config.rateSendsPerSec, this.config.rateSendsBurst) : UNLIMITED;
   }
 
   newJoinBucket(): TokenBucket {
-    return new TokenBucket(this.config.rateJoinsPerSec, this.config.rateJoinsBurst);
+    return this.config.rateJoinsPerSec > 0 ? new TokenBucket(this.config.rateJoinsPerSec, this.config.rateJoinsBurst) : UNLIMITED;
   }
 
   track(connection: LiveConnection): () => void {

@@ -60,7 +60,8 @@ export class ChatSession implements HubMember {
   readonly id: string;
   nick: string;
   private readonly rooms = new Map<string, RoomPosition | undefined>();
-  private readonly roomOperations = new Map<string, Promise<void>>();
+  /** Created on the first join: an idle connection should cost as little memory as possible. */
+  private roomOperations: Map<string, Promise<void>> | undefined;
   private limitedInARow = 0;
   private closed = false;
 
@@ -133,12 +134,13 @@ export class ChatSession implements HubMember {
 
   /** Joins and leaves of one room run one after another, as the client sent them. */
   private inOrder(room: string, operation: () => Promise<void>): Promise<void> {
-    const previous = this.roomOperations.get(room) ?? Promise.resolve();
+    const operations = (this.roomOperations ??= new Map());
+    const previous = operations.get(room) ?? Promise.resolve();
     const next = previous.then(operation, operation);
     const settled = next.catch(() => undefined);
-    this.roomOperations.set(room, settled);
+    operations.set(room, settled);
     void settled.then(() => {
-      if (this.roomOperations.get(room) === settled) this.roomOperations.delete(room);
+      if (operations.get(room) === settled) operations.delete(room);
     });
     return next;
   }

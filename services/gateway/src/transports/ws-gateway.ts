@@ -11,6 +11,9 @@ import { WsHeartbeat } from './ws-heartbeat.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 const CLOSE_POLICY = 1008;
+// Module level on purpose: a closure made inside upgrade() would keep the whole request alive
+// (headers, URL) for the life of the connection.
+const ignore = (): void => undefined;
 const CLOSE_UNAUTHORIZED = 4001;
 
 /** Accepts WebSocket upgrades on the HTTP server: `/ws` (JSON protocol) and `/ws/line` (seed protocol). */
@@ -41,7 +44,7 @@ export class WsGateway {
   }
 
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => undefined);
+    socket.on('error', ignore);
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return refuse(socket, 404, 'not_found', 'no WebSocket endpoint here');
     if (this.context.draining) return refuse(socket, 503, 'draining', 'node draining, reconnect elsewhere');
