@@ -256,6 +256,18 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       expect(watcher.presence.items.filter((event) => event.event === 'leave' && event.member.nick === 'ann')).toHaveLength(1);
     });
 
+    it('shares a rate limit between nodes: the burst is spent once, then a wait is returned', async () => {
+      const [a, b] = await Promise.all([node('a'), node('b')]);
+      const key = freshRoom('rate');
+      const waits: number[] = [];
+      for (let i = 0; i < 3; i++) waits.push(await a.consumeRate(key, 1, 4));
+      for (let i = 0; i < 2; i++) waits.push(await b.consumeRate(key, 1, 4));
+      expect(waits.slice(0, 4)).toEqual([0, 0, 0, 0]);
+      expect(waits[4]).toBeGreaterThan(0);
+      expect(waits[4]).toBeLessThanOrEqual(1000);
+      expect(await a.consumeRate(freshRoom('other-rate'), 1, 4)).toBe(0);
+    });
+
     it('keeps presence of a live node beyond the TTL by refreshing it', async () => {
       const [a, b] = await Promise.all([node('a'), node('b')]);
       const room = freshRoom('refresh');

@@ -56,4 +56,10 @@ export interface Broker {
   presenceAdd(room: string, member: PresenceMember): Promise<void>;
   presenceRemove(room: string, memberId: string): Promise<void>;
   presenceList(room: string): Promise<readonly PresenceMember[]>;
+
+  /**
+   * Takes one token of a limit shared by every node (e.g. a user's sends): `ratePerSec` tokens a
+   * second, `burst` saved up. Resolves 0 when allowed, else the milliseconds until a token is free.
+   */
+  consumeRate(key: string, ratePerSec: number, burst: number): Promise<number>;
 }

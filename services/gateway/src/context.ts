@@ -97,6 +97,14 @@ export class GatewayContext {
     return this.config.rateSendsPerSec > 0 ? new TokenBucket(this.config.rateSendsPerSec, this.config.rateSendsBurst) : UNLIMITED;
   }
 
+  /** For an authenticated user: the send limit shared by all their connections on every node. */
+  sharedSendLimit(identity: Identity): (() => Promise<number>) | undefined {
+    const { rateSendsPerSec, rateSendsBurst } = this.config;
+    if (identity.user === undefined || rateSendsPerSec <= 0) return undefined;
+    const key = `sends:${identity.user}`;
+    return () => this.broker.consumeRate(key, rateSendsPerSec, rateSendsBurst);
+  }
+
   newJoinBucket(): TokenBucket {
     return this.config.rateJoinsPerSec > 0 ? new TokenBucket(this.config.rateJoinsPerSec, this.config.rateJoinsBurst) : UNLIMITED;
   }

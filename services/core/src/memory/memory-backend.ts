@@ -1,4 +1,5 @@
 import { newEpochCandidate } from '../epoch.js';
+import { TokenBucket } from '../session/token-bucket.js';
 import type { ChatMessage, MessageDraft, PresenceEvent, PresenceMember, RoomPosition } from '../types.js';
 
 /** What the backend calls on a connected broker: the in-process equivalent of a Redis connection. */
@@ -28,6 +29,7 @@ export class MemoryBackend {
   private readonly rooms = new Map<string, MemoryRoom>();
   private readonly channels = new Map<string, Set<MemoryConnection>>();
   private readonly connections = new Set<MemoryConnection>();
+  private readonly rateBuckets = new Map<string, TokenBucket>();
 
   connect(connection: MemoryConnection): void {
     this.connections.add(connection);
@@ -129,12 +131,20 @@ export class MemoryBackend {
     return alive;
   }
 
+  /** A limit shared by every broker of this backend (see Broker.consumeRate). */
+  consumeRate(key: string, ratePerSec: number, burst: number): number {
+    let bucket = this.rateBuckets.get(key);
+    if (!bucket) this.rateBuckets.set(key, (bucket = new TokenBucket(ratePerSec, burst)));
+    return bucket.take();
+  }
+
   /** Loses every room's data, as a Redis without persistence does when it restarts. */
   restart(): void {
     const connected = [...this.connections];
     for (const connection of connected) connection.onBackendRestart('down');
     this.rooms.clear();
     this.channels.clear();
+    this.rateBuckets.clear();
     for (const connection of connected) connection.onBackendRestart('up');
   }
 

@@ -133,6 +133,11 @@ export class MemoryBroker implements Broker {
     return this.backend.presenceSweep(room, Date.now());
   }
 
+  async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {
+    this.ensureConnected();
+    return this.backend.consumeRate(key, ratePerSec, burst);
+  }
+
   private heartbeat(): void {
     if (!this.health.isConnected) return;
     const now = Date.now();

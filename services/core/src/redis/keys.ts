@@ -15,3 +15,6 @@ export function roomOfChannel(channel: string): string | undefined {
   if (!channel.startsWith(CHANNEL_PREFIX) || !channel.endsWith('}')) return undefined;
   return channel.slice(CHANNEL_PREFIX.length, -1);
 }
+
+/** The key of a cross-node rate limit (its own slot: limits are not a room's). */
+export const rateKey = (key: string): string => `chat:rate:{${key}}`;

@@ -16,7 +16,7 @@ import type {
   RoomListener,
   RoomPosition,
 } from '../types.js';
-import { roomKeys, roomOfChannel } from './keys.js';
+import { rateKey, roomKeys, roomOfChannel } from './keys.js';
 import { RecentPayloads } from './recent-payloads.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
@@ -170,6 +170,11 @@ export class RedisBroker implements Broker {
       this.commands.chatPresenceSweep(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, '1'),
     );
     return members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined);
+  }
+
+  async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {
+    if (ratePerSec <= 0) return 0;
+    return Number(await this.call(() => this.commands.chatRate(rateKey(key), Math.max(1, Math.round(1000 / ratePerSec)), burst)));
   }
 
   private announcePresence(room: string, member: PresenceMember): Promise<number> {

@@ -15,6 +15,7 @@ export interface ChatScripts {
   chatPresenceAdd(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
   chatPresenceRemove(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
   chatPresenceSweep(zset: string, data: string, ...args: Array<string | number>): Promise<string[]>;
+  chatRate(key: string, intervalMs: number, burst: number): Promise<number>;
 }
 
 /** Registers the Lua scripts (sent by EVALSHA, re-sent after a Redis restart forgets them). */
@@ -25,5 +26,6 @@ export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & Chat
   redis.defineCommand('chatPresenceAdd', { numberOfKeys: 2, lua: read('presence-add.lua') });
   redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
   redis.defineCommand('chatPresenceSweep', { numberOfKeys: 2, lua: read('presence-sweep.lua') });
+  redis.defineCommand('chatRate', { numberOfKeys: 1, lua: read('rate.lua') });
   return redis as T & ChatScripts;
 }

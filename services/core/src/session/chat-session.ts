@@ -40,6 +40,8 @@ export interface ChatSessionOptions {
   readonly limits: SessionLimits;
   readonly sendBucket: TokenBucket;
   readonly joinBucket?: TokenBucket;
+  /** A send limit shared by all of the user's connections on every node; resolves the wait in ms. */
+  readonly sharedSendLimit?: () => Promise<number>;
   /** Room access of the authenticated user; everything when absent. */
   readonly mayUseRoom?: (room: string) => boolean;
   /** The nick comes from the user's token and cannot be changed. */
@@ -211,9 +213,11 @@ export class ChatSession implements HubMember {
     const text = validateText(textValue, this.options.limits.maxTextLength);
     const cid = validateCid(cidValue);
     const waitMs = this.options.sendBucket.take();
-    if (waitMs > 0) {
+    const shared = waitMs > 0 ? undefined : this.options.sharedSendLimit;
+    const sharedWaitMs = shared ? await shared() : 0;
+    if (waitMs > 0 || sharedWaitMs > 0) {
       this.limitedInARow += 1;
-      throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs, ...(cid ? { cid } : {}) });
+      throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: Math.max(waitMs, sharedWaitMs), ...(cid ? { cid } : {}) });
     }
     this.limitedInARow = 0;
     const result = await this.options.publish(room, cid === undefined ? { nick: this.nick, text } : { nick: this.nick, text, cid });

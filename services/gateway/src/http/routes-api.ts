@@ -1,6 +1,7 @@
 import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/core';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
+import type { Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
@@ -20,18 +21,20 @@ function parseInteger(value: unknown, name: string, min: number, max: number): n
 export function mountApiRoutes(router: Router, context: GatewayContext): () => void {
   const { broker, config, metrics } = context;
   /** The room of the URL, if the request's identity may use it. */
-  const authorizedRoom = (ctx: Context): { room: string; nick: string | undefined } => {
+  const authorizedRoom = (ctx: Context): { room: string; nick: string | undefined; identity: Identity } => {
     const identity = context.identify(ctx.req);
     const room = validateRoom(ctx.params.room);
     if (!identity.mayUseRoom(room)) throw new ChatError('forbidden', `your token does not allow room '${room}'`);
-    return { room, nick: identity.nick };
+    return { room, nick: identity.nick, identity };
   };
   const postBuckets = new KeyedBuckets(() => context.newSendBucket());
 
   router.post('/rooms/:room/messages', async (ctx) => {
-    const { room, nick: tokenNick } = authorizedRoom(ctx);
+    const { room, nick: tokenNick, identity } = authorizedRoom(ctx);
     if (context.draining) throw new ChatError('draining', 'node draining, send to another node');
-    const waitMs = postBuckets.take(context.clientIp(ctx.req));
+    // An authenticated user's budget is shared across nodes; anonymous senders are limited per IP.
+    const shared = context.sharedSendLimit(identity);
+    const waitMs = shared ? await shared() : postBuckets.take(context.clientIp(ctx.req));
     if (waitMs > 0) {
       metrics.limitViolation('send_rate');
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs });

@@ -22,6 +22,7 @@ export class LineSession implements HubMember, Idler {
   nick: string;
   lastActivity = Date.now();
   private readonly sendBucket;
+  private readonly sharedSendLimit: (() => Promise<number>) | undefined;
   private limitedInARow = 0;
   private closed = false;
 
@@ -34,6 +35,7 @@ export class LineSession implements HubMember, Idler {
     this.id = context.newSessionId();
     this.nick = identity.nick ?? context.defaultNick(this.id);
     this.sendBucket = context.newSendBucket();
+    this.sharedSendLimit = context.sharedSendLimit(identity);
   }
 
   async start(): Promise<void> {
@@ -53,7 +55,7 @@ export class LineSession implements HubMember, Idler {
         this.context.metrics.received[this.transport] += 1;
         if (!this.identity.mayUseRoom(LINE_ROOM)) throw new ChatError('forbidden', `your token does not allow room '${LINE_ROOM}'`);
         const text = validateText(command.text, this.context.config.maxTextLength);
-        if (this.sendBucket.take() > 0) {
+        if (this.sendBucket.take() > 0 || (this.sharedSendLimit !== undefined && (await this.sharedSendLimit()) > 0)) {
           this.limitedInARow += 1;
           throw new ChatError('rate_limited', 'too many messages; slow down');
         }

@@ -8,6 +8,9 @@ import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsOutlet } from './ws-outlet.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
 export const CLOSE_DRAINING = 1012;
 export const CLOSE_RATE_ABUSE = 4029;
 
@@ -34,6 +37,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     nickLocked: identity.nick !== undefined,
     mayUseRoom: identity.mayUseRoom,
     joinBucket: context.newJoinBucket(),
+    ...optional('sharedSendLimit', context.sharedSendLimit(identity)),
     nodeId: config.nodeId,
     hub: context.hub,
     publish: context.publish,
