@@ -268,6 +268,20 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       expect(await a.consumeRate(freshRoom('other-rate'), 1, 4)).toBe(0);
     });
 
+    it('lists a touched member until its TTL passes without another touch, then announces its leave', async () => {
+      const [a, b] = await Promise.all([node('a'), node('b')]);
+      const room = freshRoom('touch');
+      const watcher = new RecordingListener();
+      await b.subscribe(room, watcher);
+      const member = { id: 'poll:1', nick: 'poller', node: 'a' };
+      await a.presenceTouch(room, member, 400);
+      expect((await b.presenceList(room)).map((entry) => entry.nick)).toEqual(['poller']);
+      await a.presenceTouch(room, member, 400);
+      await watcher.presence.waitFor((events) => events.some((event) => event.event === 'leave'), { timeoutMs: 5000, what: 'leave after expiry' });
+      expect(watcher.presence.items.map((event) => `${event.event}:${event.member.nick}`)).toEqual(['join:poller', 'leave:poller']);
+      expect(await b.presenceList(room)).toEqual([]);
+    });
+
     it('keeps presence of a live node beyond the TTL by refreshing it', async () => {
       const [a, b] = await Promise.all([node('a'), node('b')]);
       const room = freshRoom('refresh');

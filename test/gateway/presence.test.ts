@@ -3,7 +3,7 @@ import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/wait.js';
 import { isPresence, type PresenceFrame } from './helpers/frames.js';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
-import { presence } from './helpers/http-client.js';
+import { fetchJson, presence } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
 
@@ -77,5 +77,19 @@ describe('presence across nodes', () => {
     expect(left.room).toBe(room);
     await erin.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'leave' && frame.nick === 'dan');
     expect(nicksOf((await presence(a.http, room)).members)).toEqual(['erin']);
+  });
+
+  it('a long-poll client with a nick is present on every node while it polls', async () => {
+    const room = 'presence-poll';
+    const fay = resources.track(await JsonWsClient.connect(b.ws, { nick: 'fay' }));
+    await fay.join(room);
+    const answer = await fetchJson<{ events: Array<{ type: string; presence?: Array<{ nick: string }> }> }>(
+      `${a.http}/poll?rooms=${room}&nick=gus`,
+    );
+    expect(answer.status).toBe(200);
+    const joined = answer.body.events.find((event) => event.type === 'joined');
+    expect(nicksOf(joined?.presence ?? [])).toEqual(['fay', 'gus']);
+    await fay.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'join' && frame.nick === 'gus');
+    expect(nicksOf((await presence(b.http, room)).members)).toEqual(['fay', 'gus']);
   });
 });

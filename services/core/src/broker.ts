@@ -55,6 +55,11 @@ export interface Broker {
   /** Announces a member in a room; the broker refreshes it until removed or the node stops. */
   presenceAdd(room: string, member: PresenceMember): Promise<void>;
   presenceRemove(room: string, memberId: string): Promise<void>;
+  /**
+   * Announces a member for `ttlMs` without refreshing it: for clients that come back now and then
+   * (long-poll) instead of holding a connection. Touching it again extends it; then it expires.
+   */
+  presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void>;
   presenceList(room: string): Promise<readonly PresenceMember[]>;
 
   /**

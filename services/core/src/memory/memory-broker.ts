@@ -128,6 +128,11 @@ export class MemoryBroker implements Broker {
     this.backend.presenceRemove(room, memberId);
   }
 
+  async presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void> {
+    this.ensureConnected();
+    this.backend.presenceAdd(room, member, Date.now() + ttlMs);
+  }
+
   async presenceList(room: string): Promise<readonly PresenceMember[]> {
     this.ensureConnected();
     return this.backend.presenceSweep(room, Date.now());

@@ -177,9 +177,12 @@ export class RedisBroker implements Broker {
     return Number(await this.call(() => this.commands.chatRate(rateKey(key), Math.max(1, Math.round(1000 / ratePerSec)), burst)));
   }
 
-  private announcePresence(room: string, member: PresenceMember): Promise<number> {
+  async presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void> {
+    await this.announcePresence(room, member, ttlMs);
+  }
+
+  private announcePresence(room: string, member: PresenceMember, ttl = this.options.presenceTtlMs): Promise<number> {
     const keys = roomKeys(room);
-    const ttl = this.options.presenceTtlMs;
     return this.call(() =>
       this.commands.chatPresenceAdd(keys.presence, keys.presenceData, member.id, Date.now() + ttl, encodeMember(member), keys.channel, this.pub, ttl * 2),
     );

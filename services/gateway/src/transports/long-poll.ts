@@ -1,4 +1,4 @@
-import { ChatError, messageEvent, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type HubDelivery, type HubMember } from '@chat/core';
+import { ChatError, messageEvent, validateNick, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type HubDelivery, type HubMember } from '@chat/core';
 import type { Context } from 'koa';
 import type { GatewayContext } from '../context.js';
 
@@ -84,14 +84,23 @@ export function pollHandler(context: GatewayContext) {
     const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
     const timeoutS = parseTimeout(ctx.query.timeout);
     const cursor: Cursor = new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []);
+    const ip = context.clientIp(ctx.req);
+    const nick = identity.nick ?? (typeof ctx.query.nick === 'string' && ctx.query.nick !== '' ? validateNick(ctx.query.nick) : undefined);
     const id = context.newSessionId();
-    const collector = new PollCollector(id, context.defaultNick(id), cursor);
-    const release = context.admit(context.clientIp(ctx.req));
+    const collector = new PollCollector(id, nick ?? context.defaultNick(id), cursor);
+    const release = context.admit(ip);
     if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
     const abort = new AbortController();
     const untrack = context.track({ transport: 'poll', drain: () => abort.abort(), terminate: () => abort.abort() });
     ctx.req.once('close', () => abort.abort());
     try {
+      // A poller with a nick is present while it keeps polling: each poll extends its entry past
+      // the longest wait, and it expires (with a leave) once the polls stop.
+      if (nick !== undefined) {
+        const member = { id: `poll:${identity.user ?? ip}:${nick}`, nick, node: config.nodeId };
+        const ttlMs = config.presenceTtlMs + MAX_TIMEOUT_S * 1000;
+        await Promise.all(rooms.map((room) => context.broker.presenceTouch(room, member, ttlMs)));
+      }
       await Promise.all(rooms.map((room) => {
         const since = cursor.get(room);
         return context.hub.join(room, collector, since ? { since, announce: false } : { announce: false });
