@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { isError, type ErrorFrame } from './helpers/frames.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
@@ -14,19 +14,8 @@ let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  const limits = { MAX_TEXT_LENGTH: String(MAX_TEXT_LENGTH), MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), MAX_ROOMS_PER_CONNECTION: String(MAX_ROOMS) };
-  a = await startNode('node-a', redis.url, limits);
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url, limits);
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+const limits = { MAX_TEXT_LENGTH: String(MAX_TEXT_LENGTH), MAX_FRAME_BYTES: String(MAX_FRAME_BYTES), MAX_ROOMS_PER_CONNECTION: String(MAX_ROOMS) };
+useTwoNodes(resources, limits, (nodes) => ({ redis, a, b } = nodes));
 
 describe('WebSocket bad input: a clear error, and the connection stays usable', () => {
   const room = 'bad-input';

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/wait.js';
 import { isJoined, type JoinedFrame } from './helpers/frames.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, metricValue, postMessage, scrapeMetrics } from './helpers/http-client.js';
 import { JsonWsClient, ServerError } from './helpers/json-ws-client.js';
 import { WsLineClient } from './helpers/line-clients.js';
@@ -13,18 +13,7 @@ let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  a = await startNode('node-a', redis.url);
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url);
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+useTwoNodes(resources, {}, (nodes) => ({ redis, a, b } = nodes));
 
 describe('health, readiness and metrics', () => {
   it('/healthz is 200', async () => {

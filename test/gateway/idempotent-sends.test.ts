@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
+import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { history, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
@@ -10,18 +10,7 @@ let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  a = await startNode('node-a', redis.url);
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url);
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+useTwoNodes(resources, {}, (nodes) => ({ redis, a, b } = nodes));
 
 /** Members of both nodes in `room`. */
 async function membersOf(room: string): Promise<[JsonWsClient, JsonWsClient]> {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/wait.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { presence } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { TcpLineClient, WsLineClient } from './helpers/line-clients.js';
@@ -16,19 +16,8 @@ let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  const settings = { TCP_PORT: '0', IDLE_TICK_MS: String(IDLE_TICK_MS), MAX_LINE_BYTES: String(MAX_LINE_BYTES) };
-  a = await startNode('node-a', redis.url, settings);
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url, settings);
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+const settings = { TCP_PORT: '0', IDLE_TICK_MS: String(IDLE_TICK_MS), MAX_LINE_BYTES: String(MAX_LINE_BYTES) };
+useTwoNodes(resources, settings, (nodes) => ({ redis, a, b } = nodes));
 
 describe('the seed line protocol on /ws/line and TCP, across nodes', () => {
   let wsLineA: WsLineClient;

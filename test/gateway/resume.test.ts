@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { isJoined, isMessage, offsetsOf, range, type JoinedFrame, type MessageFrame } from './helpers/frames.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, poll, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
@@ -27,18 +27,7 @@ async function postMany(node: TestNode, room: string, prefix: string, count: num
 
 const texts = (messages: readonly MessageFrame[]): string[] => messages.map((message) => message.text);
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  a = await startNode('node-a', redis.url, { HISTORY_SIZE: String(HISTORY_SIZE) });
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url, { HISTORY_SIZE: String(HISTORY_SIZE) });
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+useTwoNodes(resources, { HISTORY_SIZE: String(HISTORY_SIZE) }, (nodes) => ({ redis, a, b } = nodes));
 
 describe('WebSocket resume', () => {
   it('a client that reconnects to the other node with since gets exactly the missed messages, then live ones', async () => {

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import type { RedisServer } from '../helpers/redis-server.js';
 import { isAck, offsetsOf, range } from './helpers/frames.js';
-import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { metricValue, scrapeMetrics } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
@@ -20,19 +20,8 @@ let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  const settings = { SEND_BUFFER_BYTES: String(SEND_BUFFER_BYTES), MAX_TEXT_LENGTH: String(LARGE_TEXT_LENGTH + 100), HISTORY_SIZE: '100' };
-  a = await startNode('node-a', redis.url, settings);
-  resources.track({ close: () => a.drain() });
-  b = await startNode('node-b', redis.url, settings);
-  resources.track({ close: () => b.drain() });
-});
-
-afterAll(async () => {
-  await resources.closeAll();
-  await redis?.stop();
-});
+const settings = { SEND_BUFFER_BYTES: String(SEND_BUFFER_BYTES), MAX_TEXT_LENGTH: String(LARGE_TEXT_LENGTH + 100), HISTORY_SIZE: '100' };
+useTwoNodes(resources, settings, (nodes) => ({ redis, a, b } = nodes));
 
 /** The TCP socket under a `ws` client: pausing it makes the client stop reading. */
 const rawSocketOf = (client: JsonWsClient): Socket => (client.socket as unknown as { _socket: Socket })._socket;

@@ -1,6 +1,9 @@
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../../services/gateway/src/config.js';
 import { createLogger } from '../../../services/gateway/src/logger.js';
 import { GatewayNode } from '../../../services/gateway/src/node.js';
+import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import type { Resources } from './resources.js';
 
 /** Environment settings as the gateway reads them (strings, like process.env). */
 export type NodeSettings = Readonly<Record<string, string>>;
@@ -55,4 +58,30 @@ export async function startNode(id: string, redisUrl: string | undefined, settin
   const config = loadConfig(env);
   const node = await GatewayNode.start(config, createLogger(config.logLevel, id));
   return new TestNode(id, node);
+}
+
+export interface TwoNodes {
+  readonly redis: RedisServer;
+  readonly a: TestNode;
+  readonly b: TestNode;
+}
+
+/**
+ * The usual suite setup: a private Redis and nodes `node-a` and `node-b` on it, started before
+ * the suite and, with everything `resources` tracked, stopped after it.
+ */
+export function useTwoNodes(resources: Resources, settings: NodeSettings, started: (nodes: TwoNodes) => void): void {
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const a = await startNode('node-a', redis.url, settings);
+    resources.track({ close: () => a.drain() });
+    const b = await startNode('node-b', redis.url, settings);
+    resources.track({ close: () => b.drain() });
+    started({ redis, a, b });
+  });
+  afterAll(async () => {
+    await resources.closeAll();
+    await redis?.stop();
+  });
 }
