@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system programs the test suite runs for real: redis-server, nginx, chromium.
+# Installs the system programs the test suite runs for real: redis-server, redis-sentinel, nginx,
+# chromium, curl, docker-compose (to validate the compose file; no engine needed).
 # Debian/Ubuntu only; does nothing when they are already present.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Validates docker-compose.yml without a Docker engine (`docker-compose config -q`).
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

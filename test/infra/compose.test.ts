@@ -72,7 +72,8 @@ describe('docker-compose.yml', () => {
     expect(existsSync(chatTemplatePath)).toBe(true);
   });
 
-  it.skipIf(spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).error !== undefined)('is valid for docker-compose config', () => {
+  // scripts/install-system-deps.sh installs docker-compose: missing, this fails rather than skips.
+  it('is valid for docker-compose config', () => {
     const result = spawnSync('docker-compose', ['-f', composePath, 'config', '-q'], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
