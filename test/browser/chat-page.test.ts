@@ -105,6 +105,35 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     await Promise.all([blockedUpgrade.context.close(), bufferingProxy.context.close()]);
   });
 
+  it('moves back up to WebSocket once it works again, with nothing lost or shown twice', async () => {
+    let upgradeBlocked = true;
+    const ivy = await open({
+      nick: 'ivy',
+      beforeLoad: async (page) => {
+        await page.clock.install();
+        await page.routeWebSocket(/\/ws$/, (ws) => {
+          if (upgradeBlocked) ws.close({ code: 1011, reason: 'blocked by a proxy' });
+          else ws.connectToServer();
+        });
+      },
+    });
+    expect((await connected(ivy.page)).transport).toBe('sse');
+    await send(alice.page, 'ivy sees this on SSE');
+    await seesMessage(ivy.page, 'ivy sees this on SSE');
+
+    upgradeBlocked = false;
+    // The client checks once a minute whether WebSocket works again.
+    await ivy.page.clock.fastForward(61_000);
+    await ivy.page.locator('#status[data-state="connected"][data-transport="websocket"]').waitFor({ timeout: 20_000 });
+    await send(alice.page, 'ivy sees this on WebSocket');
+    await seesMessage(ivy.page, 'ivy sees this on WebSocket');
+    const shown = await shownMessages(ivy.page);
+    const offsets = shown.map((message) => message.offset);
+    expect(new Set(offsets).size, 'no message shown twice').toBe(offsets.length);
+    expect(offsets).toEqual(offsets.slice().sort((x, y) => x - y));
+    await ivy.context.close();
+  });
+
   it('shows markup in a message as text and never runs it', async () => {
     const evil = '<img src=x onerror=alert(1)> <b>bold?</b>';
     await send(bob.page, evil);

@@ -6,6 +6,7 @@ import type { ChatMessage, ErrorEvent, ServerEvent } from './protocol.js';
 import { RoomPositions } from './room-positions.js';
 import { availableTransports, createTransport, type Endpoints } from './transport-factory.js';
 import { TransportPicker } from './transport-picker.js';
+import { probeWebSocket } from './upgrade-probe.js';
 import type { Transport, TransportClose, TransportContext, TransportName } from './transport.js';
 
 export interface ConnectionStatus {
@@ -33,9 +34,13 @@ export interface ChatClientOptions extends Endpoints {
   readonly rooms: readonly string[];
   /** Transports to use, best first; by default what the browser has. */
   readonly transports?: readonly TransportName[];
+  /** While on a fallback, how often to check whether WebSocket works again (default 60 s). */
+  readonly upgradeProbeMs?: number;
 }
 
 const RESEND_CHECK_MS = 2_000;
+const UPGRADE_PROBE_MS = 60_000;
+const PROBE_TIMEOUT_MS = 5_000;
 const RESEND_AFTER_MS = 8_000;
 const TRANSIENT_ERRORS = new Set(['rate_limited', 'unavailable', 'broker_unavailable', 'draining']);
 
@@ -52,6 +57,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private stopped = true;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private resendTimer: ReturnType<typeof setInterval> | undefined;
+  private upgradeTimer: ReturnType<typeof setInterval> | undefined;
   private holdSendsUntil = 0;
   private status: ConnectionStatus;
 
@@ -88,6 +94,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.resendTimer);
+    clearInterval(this.upgradeTimer);
     globalThis.removeEventListener?.('online', this.onOnline);
     globalThis.document?.removeEventListener('visibilitychange', this.onOnline);
     this.transport?.close();
@@ -174,6 +181,37 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.connected = true;
     this.setStatus({ state: 'connected', transport: name, node });
     this.resendDue(0);
+    this.watchForUpgrade();
+  }
+
+  /**
+   * On a fallback (SSE, long-poll) because WebSocket failed once, keep checking whether it works
+   * again (a proxy or a node that recovered) and move back up: positions make the switch lossless.
+   */
+  private watchForUpgrade(): void {
+    clearInterval(this.upgradeTimer);
+    this.upgradeTimer = undefined;
+    if (this.picker.upgradeTarget !== 'websocket') return;
+    let probing = false;
+    this.upgradeTimer = setInterval(() => {
+      if (probing || !this.connected) return;
+      probing = true;
+      void probeWebSocket(this.options.wsUrl, PROBE_TIMEOUT_MS).then((works) => {
+        probing = false;
+        if (works && !this.stopped && this.picker.upgradeTarget === 'websocket') this.upgradeToBest();
+      });
+    }, this.options.upgradeProbeMs ?? UPGRADE_PROBE_MS);
+  }
+
+  private upgradeToBest(): void {
+    clearInterval(this.upgradeTimer);
+    this.upgradeTimer = undefined;
+    const fallback = this.transport;
+    this.transport = undefined;
+    this.connected = false;
+    fallback?.close();
+    this.picker.upgrade();
+    this.connect();
   }
 
   private onPresenceSnapshot(room: string, nicks: readonly string[]): void {

@@ -57,6 +57,18 @@ export class TransportPicker {
     return { transport: this.current, delayMs: this.index === 0 ? this.backoff.next() : 0 };
   }
 
+  /** The best transport this browser has, when the current one is a fallback from it. */
+  get upgradeTarget(): TransportName | undefined {
+    return this.index > 0 ? this.order[0] : undefined;
+  }
+
+  /** Goes back to the best transport (a probe found it works again). */
+  upgrade(): void {
+    this.index = 0;
+    this.failuresBeforeOpen = 0;
+    this.backoff.reset();
+  }
+
   /** Skips any waiting time, e.g. when the browser comes back online. */
   resetDelay(): void {
     this.backoff.reset();
