@@ -155,7 +155,7 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
       let kind: string;
       try {
         // Any unmatched GET falls through to the static files (`no file: …`); the URL/header limits are Node's parser.
-        kind = checkHttpReply(reply, { staticPath: true, parserLevel: true });
+        kind = checkHttpReply(reply, { staticPath: true });
         check(request, reply);
       } catch (error) {
         throw new Error(`${request.method ?? 'GET'} ${request.path.slice(0, 300)}: ${(error as Error).message}`);
@@ -217,7 +217,7 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
         const reply = viaRaw ? await rawHttp(node.port, path) : await http.send({ path });
         let kind: string;
         try {
-          kind = reply.status === 302 && path === '/' ? '302' : checkHttpReply(reply, { staticPath: true, parserLevel: viaRaw });
+          kind = reply.status === 302 && path === '/' ? '302' : checkHttpReply(reply, { staticPath: true });
           if (reply.status === 200 && !['/chat', '/healthz', '/readyz', '/metrics'].includes(path)) {
             const file = servedFrom(path);
             expect(file !== undefined && (file === root || file.startsWith(root + sep)), `200 for a path outside public/: ${path}`).toBe(true);

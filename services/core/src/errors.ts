@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'invalid_text'
   | 'text_too_long'
   | 'frame_too_big'
+  | 'headers_too_large'
   | 'binary_not_supported'
   | 'bad_cursor'
   | 'not_joined'

@@ -4,6 +4,7 @@ import { createBroker } from './broker-factory.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayContext } from './context.js';
 import { createApp } from './http/app.js';
+import { answerClientError } from './http/client-error.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { StreamHeartbeat } from './transports/stream-heartbeat.js';
@@ -45,6 +46,7 @@ export class GatewayNode {
     const { app, stop: stopApp } = createApp(context, streams);
     const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, app.callback());
     http.keepAliveTimeout = 65_000;
+    http.on('clientError', answerClientError(config.nodeId));
     const ws = new WsGateway(context);
     ws.attach(http);
     const port = await new Promise<number>((resolve, reject) => {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** Error codes a client may see (services/core errors.ts, plus the router's 405). */
 export const KNOWN_ERROR_CODES = new Set([
-  'bad_json', 'bad_request', 'unknown_type', 'invalid_room', 'invalid_nick', 'invalid_text', 'text_too_long', 'frame_too_big',
+  'bad_json', 'bad_request', 'unknown_type', 'invalid_room', 'invalid_nick', 'invalid_text', 'text_too_long', 'frame_too_big', 'headers_too_large',
   'binary_not_supported', 'bad_cursor', 'not_joined', 'too_many_rooms', 'rate_limited', 'too_many_connections', 'unauthorized',
   'forbidden', 'not_found', 'unavailable', 'draining', 'internal', 'method_not_allowed',
 ]);
@@ -13,7 +13,7 @@ export const KNOWN_FRAME_TYPES = new Set(['welcome', 'joined', 'left', 'message'
 /** Documented WebSocket close codes a fuzzer may cause (1007 invalid UTF-8 from ws itself). */
 export const FUZZ_CLOSE_CODES = new Set([1007, 1008, 1009]);
 
-export const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 405, 413, 414, 429, 431, 503]);
+export const ALLOWED_STATUSES = new Set([200, 201, 400, 401, 403, 404, 405, 408, 413, 414, 429, 431, 503]);
 
 /** `internal` is documented but means the server failed: a fuzzer must never cause it. */
 const FORBIDDEN_CODES = new Set(['internal']);
@@ -50,13 +50,11 @@ export interface HttpReply {
 }
 
 /** Throws unless the answer has a documented status and, for errors, a JSON error body; returns a tally key. */
-export function checkHttpReply(reply: HttpReply, { staticPath = false, parserLevel = false } = {}): string {
+export function checkHttpReply(reply: HttpReply, { staticPath = false } = {}): string {
   if (!ALLOWED_STATUSES.has(reply.status)) throw new Error(`undocumented status ${reply.status}: ${reply.body.slice(0, 200)}`);
   if (reply.status < 400) return String(reply.status);
   const type = String(reply.headers['content-type'] ?? '');
   if (reply.status === 404 && staticPath && type.startsWith('text/plain') && reply.body.startsWith('no file: ')) return '404:no_file';
-  // Node's own HTTP parser refuses malformed requests before the app sees them, with no body.
-  if (parserLevel && reply.body === '' && [400, 414, 431].includes(reply.status)) return `${reply.status}:parser`;
   if (!type.startsWith('application/json')) throw new Error(`${reply.status} error with content-type '${type}': ${reply.body.slice(0, 200)}`);
   let parsed: unknown;
   try {

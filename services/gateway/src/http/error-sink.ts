@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   too_many_rooms: 400,
   binary_not_supported: 400,
   frame_too_big: 413,
+  headers_too_large: 431,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
