@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker, roomKeys, type Broker } from '@chat/core';
+import { describe, expect, it } from 'vitest';
+import { roomKeys } from '@chat/core';
 import { eventually } from '../helpers/wait.js';
-import { startRedisCluster, type LocalRedisCluster } from './support/redis-cluster.js';
+import { useClusterBrokers } from './support/cluster-brokers.js';
 import { runFailoverTraffic } from './support/failover-traffic.js';
 import { migrateSlotOf } from './support/migrate-slot.js';
 
 describe('redis cluster slot migration', () => {
-  let cluster: LocalRedisCluster;
-  const brokers: Broker[] = [];
-  const node = async (nodeId: string): Promise<Broker> => {
-    const broker = new RedisBroker({ historySize: 1000, presenceTtlMs: 5000, topology: { mode: 'cluster', nodes: cluster.nodes }, nodeId });
-    brokers.push(broker);
-    await broker.start(15_000);
-    return broker;
-  };
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-  });
-  afterAll(async () => {
-    await Promise.all(brokers.map((broker) => broker.stop({ cleanup: false })));
-    await cluster?.stop();
-  });
+  const { node, cluster: running } = useClusterBrokers();
 
   it('keeps delivering every message, once and in order, while the room\'s slot moves to another master (ASK, MOVED)', async () => {
     const [publisher, listener] = [await node('a'), await node('b')];
@@ -32,12 +17,12 @@ describe('redis cluster slot migration', () => {
       listener,
       room,
       kill: async () => {
-        moved = await migrateSlotOf(cluster, roomKeys(room).channel);
+        moved = await migrateSlotOf(running(), roomKeys(room).channel);
       },
       afterRecoveryMs: 2000,
     });
     console.log(`cluster slot migration ${moved.from} -> ${moved.to}: ${JSON.stringify(report)}`);
-    expect(await cluster.masterOf(roomKeys(room).channel)).toBe(moved.to);
+    expect(await running().masterOf(roomKeys(room).channel)).toBe(moved.to);
     expect(report.lostInEpoch).toBe(0);
     expect(report.lostWithEpochChange).toBe(0);
     expect(report.epochChanges).toBe(0);
