@@ -63,6 +63,10 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
   RATE_JOINS_BURST: int(20, 1),
+  REDIS_PING_INTERVAL_MS: int(1000, 0),
+  REDIS_TIMEOUT_MS: int(2000, 0),
+  BROKER_LOSS_GRACE_MS: int(3000, 0),
+  BROKER_LOSS_SPREAD_MS: int(2000, 0),
 });
 
 /** Every environment variable the gateway reads (for checks of deployment manifests). */
@@ -126,6 +130,12 @@ function toConfig(env: Env) {
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
     rateJoinsBurst: env.RATE_JOINS_BURST,
+    /** Redis link watchdog: PING interval and PING/command timeout (0 turns each off). */
+    redisLink: { pingIntervalMs: env.REDIS_PING_INTERVAL_MS, timeoutMs: env.REDIS_TIMEOUT_MS },
+    /** A broker lost this long makes the node refuse new clients and move its clients elsewhere… */
+    brokerLossGraceMs: env.BROKER_LOSS_GRACE_MS,
+    /** …each at a random moment within this window, so they do not all reconnect at once. */
+    brokerLossSpreadMs: env.BROKER_LOSS_SPREAD_MS,
   } as const;
 }
 

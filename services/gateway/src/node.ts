@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Broker } from '@chat/core';
 import { createBroker } from './broker-factory.js';
+import { gateLongLivedRequests } from './broker-loss-gate.js';
+import { BrokerLossReaction } from './broker-loss.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayContext } from './context.js';
 import { createApp } from './http/app.js';
@@ -24,6 +26,7 @@ export class GatewayNode {
     private readonly tcp: TcpGateway | undefined,
     readonly port: number,
     readonly tcpPort: number | undefined,
+    private readonly brokerLoss: BrokerLossReaction,
   ) {}
 
   static async start(config: GatewayConfig, logger: Logger, broker: Broker = createBroker(config, logger)): Promise<GatewayNode> {
@@ -49,6 +52,9 @@ export class GatewayNode {
     http.on('clientError', answerClientError(config.nodeId));
     const ws = new WsGateway(context);
     ws.attach(http);
+    // A broker lost for longer than a blip: take no new clients, move the present ones elsewhere.
+    const brokerLoss = new BrokerLossReaction(broker, () => context.connections, { graceMs: config.brokerLossGraceMs, spreadMs: config.brokerLossSpreadMs }, logger);
+    gateLongLivedRequests(http, () => brokerLoss.refusing, config.nodeId);
     const port = await new Promise<number>((resolve, reject) => {
       http.once('error', reject);
       http.listen(config.port, config.host, () => {
@@ -66,7 +72,7 @@ export class GatewayNode {
     await broker.start(BROKER_START_WAIT_MS).catch((error: unknown) => {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'broker not ready yet; retrying in the background');
     });
-    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort);
+    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort, brokerLoss);
   }
 
   /**
@@ -77,6 +83,7 @@ export class GatewayNode {
     const { context } = this;
     if (context.draining) return;
     context.startDraining();
+    this.brokerLoss.stop();
     context.logger.info({ connections: context.connections.size }, 'draining');
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();

@@ -18,6 +18,7 @@ import type {
 } from '../types.js';
 import { rateKey, roomKeys, roomOfChannel } from './keys.js';
 import { RecentPayloads } from './recent-payloads.js';
+import type { LinkTimeouts } from './link-watchdog.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
 export type { RedisAddress, RedisTopology } from './redis-topology.js';
@@ -25,6 +26,8 @@ export type { RedisAddress, RedisTopology } from './redis-topology.js';
 interface RedisNodeOptions extends BrokerOptions {
   readonly nodeId: string;
   readonly logger?: EngineLogger;
+  /** PING interval and command/PING timeout on each Redis connection (default 1000 / 2000 ms). */
+  readonly link?: LinkTimeouts;
 }
 
 /** One Redis by `url` (`redis://host:port/db`), or any topology: single, Redis Cluster, Sentinel. */
@@ -57,11 +60,12 @@ export class RedisBroker implements Broker {
     this.logger = options.logger ?? silentLogger;
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
     const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
-    this.redis = connectTopology(topology, options.nodeId);
+    this.redis = connectTopology(topology, options.nodeId, options.link);
     this.registry = new RoomRegistry(this.channelBackend());
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => this.onResubscribed());
     this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
+    this.redis.onSilent((role, waitedMs) => this.logger.warn({ role, waitedMs }, 'redis link silent: no PONG in time; reconnecting'));
     this.redis.onMessage((channel, payload) => this.onChannelPayload(channel, payload));
   }
 

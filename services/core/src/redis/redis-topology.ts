@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineChatScripts, type ChatScripts } from './scripts.js';
 import { ClusterProbe } from './cluster-probe.js';
+import { defaultLinkTimeouts, LinkWatchdog, type LinkTimeouts } from './link-watchdog.js';
 
 /** A host and port of a Redis server or Sentinel. */
 export interface RedisAddress {
@@ -31,6 +32,8 @@ export interface RedisConnections {
   /** Called whenever readiness may have changed. */
   onChange(listener: () => void): void;
   onError(listener: (role: string, error: Error) => void): void;
+  /** Called when a connection that looked ready stopped answering and was dropped (link watchdog). */
+  onSilent(listener: (role: string, waitedMs: number) => void): void;
   onMessage(listener: (channel: string, payload: string) => void): void;
   /** Called when subscriptions were re-established under the broker (a cluster shard's subscriber replaced). */
   onResubscribed(listener: () => void): void;
@@ -47,15 +50,24 @@ const baseOptions: RedisOptions = {
   retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
 };
 
-/** Opens (lazily) the commands and subscriber connections for a topology. */
-export function connectTopology(topology: RedisTopology, nodeId: string): RedisConnections {
+/**
+ * Opens (lazily) the commands and subscriber connections for a topology. On one server or a
+ * Sentinel-managed primary, a command fails after `link.timeoutMs` instead of hanging on a silent
+ * link, and a watchdog drops a connection that stops answering PING.
+ */
+export function connectTopology(topology: RedisTopology, nodeId: string, link: LinkTimeouts = defaultLinkTimeouts): RedisConnections {
   if (topology.mode === 'cluster') return clusterConnections(topology.nodes, nodeId);
-  const options = (suffix: string): RedisOptions => ({ ...baseOptions, connectionName: `chat-${nodeId}${suffix}` });
+  const options = (suffix: string): RedisOptions => ({
+    ...baseOptions,
+    connectionName: `chat-${nodeId}${suffix}`,
+    ...(link.timeoutMs > 0 ? { commandTimeout: link.timeoutMs } : {}),
+  });
   if (topology.mode === 'single') {
     return serverConnections(
       new Redis(topology.url, { ...options(''), enableAutoPipelining: true }),
       new Redis(topology.url, { ...options('-sub'), autoResubscribe: false }),
       topology.url.replace(/\/\/[^@/]*@/, '//***@'),
+      link,
     );
   }
   const sentinel = (suffix: string): RedisOptions => ({
@@ -70,18 +82,24 @@ export function connectTopology(topology: RedisTopology, nodeId: string): RedisC
     new Redis({ ...sentinel(''), enableAutoPipelining: true }),
     new Redis({ ...sentinel('-sub'), autoResubscribe: false }),
     `sentinel ${topology.name} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`,
+    link,
   );
 }
 
-function serverConnections(commandsConnection: Redis, subscriber: Redis, label: string): RedisConnections {
+function serverConnections(commandsConnection: Redis, subscriber: Redis, label: string, link: LinkTimeouts): RedisConnections {
   const commands = defineChatScripts(commandsConnection);
   const both = [['commands', commandsConnection], ['subscriber', subscriber]] as const;
+  const silentListeners: Array<(role: string, waitedMs: number) => void> = [];
+  const watchdog = new LinkWatchdog(both, link, (role, waitedMs) => {
+    for (const listener of silentListeners) listener(role, waitedMs);
+  });
   return {
     commands,
     publishCommand: 'PUBLISH',
     label,
     connect: () => {
       for (const [, connection] of both) connection.connect().catch(() => undefined);
+      watchdog.start();
     },
     isReady: () => commandsConnection.status === 'ready' && subscriber.status === 'ready',
     onChange: (listener) => {
@@ -93,6 +111,7 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
     onError: (listener) => {
       for (const [role, connection] of both) connection.on('error', (error: Error) => listener(role, error));
     },
+    onSilent: (listener) => void silentListeners.push(listener),
     onMessage: (listener) => void subscriber.on('message', listener),
     // The broker resubscribes itself after 'ready' (autoResubscribe is off).
     onResubscribed: () => undefined,
@@ -105,6 +124,7 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
       await subscriber.unsubscribe(channel).catch(() => undefined);
     },
     close: async (graceful) => {
+      watchdog.stop();
       if (graceful) await Promise.allSettled([commandsConnection.quit(), subscriber.quit()]);
       commandsConnection.disconnect();
       subscriber.disconnect();
@@ -159,6 +179,8 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
         cluster.on('nodeError', (error: Error, key: string) => listener(`${role} ${key}`, error));
       }
     },
+    // The ClusterProbe PINGs every master with a short timeout: it is this topology's watchdog.
+    onSilent: () => undefined,
     onMessage: (listener) => void subscriber.on('smessage', listener),
     // A shard's subscriber was replaced (failover, slot move): messages may have been missed meanwhile.
     onResubscribed: (listener) => void subscriber.on('subscribersReady', listener),
