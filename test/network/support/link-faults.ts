@@ -63,6 +63,17 @@ export class LinkFaults {
     return this.add(endpoint, ['-m', 'statistic', '--mode', 'random', '--probability', String(ratio)]);
   }
 
+  /** Packets dropped so far by the rules of `id` (iptables counters). */
+  dropped(id: string): number {
+    const listing = execFileSync('iptables', ['-w', '5', '-S', 'INPUT', '-v'], { encoding: 'utf8' });
+    let packets = 0;
+    for (const line of listing.split('\n')) {
+      const counters = new RegExp(`--comment "?${id}"? -c (\\d+) `).exec(line);
+      if (counters) packets += Number(counters[1]);
+    }
+    return packets;
+  }
+
   heal(id: string): void {
     const rules = this.rules.get(id);
     this.rules.delete(id);

@@ -27,6 +27,8 @@ export class RoamingClient {
   readonly closes: Array<{ code: number; node: string | undefined; at: number }> = [];
   readonly reconnects: Reconnect[] = [];
   readonly unavailable: string[] = [];
+  /** When each (room, epoch, offset) first arrived, live or by backfill. */
+  readonly arrivedAt = new Map<string, number>();
   node: string | undefined;
   private socket: WebSocket | undefined;
   private readonly pending = new Map<string, PendingSend>();
@@ -132,6 +134,7 @@ export class RoamingClient {
         return;
       case 'joined':
         this.log.joined(event, this.node);
+        for (const message of event.messages) this.arrived(message);
         if (!this.awaitingJoins.delete(event.room) || this.awaitingJoins.size > 0) return;
         this.attempt = 0;
         if (this.lostAt !== undefined) {
@@ -144,6 +147,7 @@ export class RoamingClient {
         return;
       case 'message':
         this.log.message(event);
+        this.arrived(event);
         return;
       case 'ack': {
         const pending = this.pending.get(event.cid);
@@ -173,6 +177,11 @@ export class RoamingClient {
       const cid = error.cid;
       retry(() => this.transmit(cid));
     }
+  }
+
+  private arrived(message: { room: string; epoch: string; offset: number }): void {
+    const key = `${message.room}|${message.epoch}|${message.offset}`;
+    if (!this.arrivedAt.has(key)) this.arrivedAt.set(key, Date.now());
   }
 
   private join(room: string): void {
