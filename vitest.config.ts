@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     alias: {
+      '@chat/protocol': fileURLToPath(new URL('./services/protocol/src/index.ts', import.meta.url)),
+      '@chat/client': fileURLToPath(new URL('./services/client/src/index.ts', import.meta.url)),
       '@chat/core': fileURLToPath(new URL('./services/core/src/index.ts', import.meta.url)),
     },
   },

@@ -1,6 +1,6 @@
 export type * from './types.js';
-export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerOptions } from './broker.js';
-export { ChatError, BrokerUnavailableError, type ErrorCode } from './errors.js';
+export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeEntry } from './broker.js';
+export { BrokerUnavailableError } from './errors.js';
 export { silentLogger, type EngineLogger } from './logger.js';
 export { MemoryBackend } from './memory/memory-backend.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.js';
@@ -12,8 +12,3 @@ export type { HubMember, HubDelivery } from './hub/hub-member.js';
 export { MessageEnvelope } from './hub/message-envelope.js';
 export { ChatSession, type ChatSessionOptions, type SessionOutput, type SessionLimits } from './session/chat-session.js';
 export { TokenBucket } from './session/token-bucket.js';
-export { parseClientFrame, type ClientFrame } from './protocol/client-frames.js';
-export { encodeCursor, decodeCursor, type Cursor } from './protocol/cursor.js';
-export { parseLineCommand, formatOutput, formatStatus, formatNotice, formatTick, type LineCommand } from './protocol/line-protocol.js';
-export { isValidRoom, validateRoom, validateNick, validateText, validateCid, parseRoomList } from './protocol/names.js';
-export { messageEvent, joinedEventJson, encodeServerEvent, type ServerEvent, type JoinedEvent, type WelcomeEvent } from './protocol/server-events.js';

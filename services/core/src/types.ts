@@ -1,18 +1,9 @@
-/** A room's position: the epoch names one life of the room's data, the offset counts messages in it. */
-export interface RoomPosition {
-  readonly epoch: string;
-  readonly offset: number;
-}
+import type { ChatMessage as WireMessage, RoomPosition } from '@chat/protocol';
 
-/** A stored, ordered chat message as every subscriber sees it. */
-export interface ChatMessage {
-  readonly room: string;
-  readonly epoch: string;
-  readonly offset: number;
-  readonly nick: string;
-  readonly text: string;
-  /** Milliseconds since the Unix epoch, set by the publishing node. */
-  readonly ts: number;
+export type { RoomPosition };
+
+/** A stored, ordered chat message: its wire form plus what only the broker keeps. */
+export interface ChatMessage extends WireMessage {
   readonly cid?: string;
 }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
 import { RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
-import { identify, type Identity } from './auth/identity.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import type { Identity } from './auth/identity.js';
 import type { GatewayConfig } from './config.js';
 import { clientIp, trustedProxies } from './http/client-ip.js';
 import type { Logger } from './logger.js';
@@ -26,6 +27,7 @@ export class GatewayContext {
   readonly connections = new Set<LiveConnection>();
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly trusted: BlockList;
+  private readonly authenticator: Authenticator;
   private drainingSince: number | undefined;
 
   constructor(
@@ -36,22 +38,28 @@ export class GatewayContext {
   ) {
     this.hub = new RoomHub(broker, { nodeId: config.nodeId, firstPageSize: 50, maxResume: config.historySize });
     this.trusted = trustedProxies(config.trustedProxies);
+    this.authenticator = createAuthenticator(config);
   }
 
   clientIp(request: IncomingMessage): string {
     return clientIp(request, this.trusted);
   }
 
-  /** The request's identity; throws `unauthorized` when AUTH_SECRET is set and the token is bad. */
-  identify(request: IncomingMessage): Identity {
-    return identify(request, this.config.authSecret);
+  /** Whether clients must present a token. */
+  get authRequired(): boolean {
+    return this.authenticator.required;
+  }
+
+  /** The identity a token proves (anonymous without auth); rejects with `unauthorized`. */
+  authenticate(token: string | undefined): Promise<Identity> {
+    return this.authenticator.identify(token);
   }
 
   /**
    * Counts a long-lived connection against its client IP; undefined when the IP is at
-   * MAX_CONNECTIONS_PER_IP. The returned function releases it.
+   * MAX_CONNECTIONS_PER_IP. The returned function releases it. (Transports go through admit().)
    */
-  admit(ip: string): (() => void) | undefined {
+  takeConnectionSlot(ip: string): (() => void) | undefined {
     const limit = this.config.maxConnectionsPerIp;
     const count = this.connectionsPerIp.get(ip) ?? 0;
     if (limit > 0 && count >= limit) {

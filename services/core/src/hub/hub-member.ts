@@ -1,4 +1,4 @@
-import type { JoinedEvent } from '../protocol/server-events.js';
+import type { JoinedEvent } from '@chat/protocol';
 import type { RoomPosition } from '../types.js';
 import type { MessageEnvelope } from './message-envelope.js';
 

@@ -1,5 +1,4 @@
-import { formatOutput } from '../protocol/line-protocol.js';
-import { messageEvent } from '../protocol/server-events.js';
+import { formatOutput, messageEvent } from '@chat/protocol';
 import { StoredMessage } from '../message-codec.js';
 import type { ChatMessage } from '../types.js';
 

@@ -1,6 +1,5 @@
 import type { Broker } from '../broker.js';
-import { ChatError } from '../errors.js';
-import { presenceNicks, type JoinedEvent } from '../protocol/server-events.js';
+import { ChatError, type JoinedEvent } from '@chat/protocol';
 import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
@@ -101,7 +100,7 @@ export class RoomHub {
         offset: last ? last.offset : page.offset,
         recovered,
         messages,
-        presence: presenceNicks(members),
+        presence: members.map(({ nick }) => ({ nick })),
       };
       member.deliver({ kind: 'joined', event });
       local.members.set(member, undefined);

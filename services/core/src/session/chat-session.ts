@@ -1,16 +1,23 @@
-import { ChatError } from '../errors.js';
 import type { HubDelivery, HubMember } from '../hub/hub-member.js';
 import type { MessageEnvelope } from '../hub/message-envelope.js';
 import type { RoomHub } from '../hub/room-hub.js';
-import { parseClientFrame, type ClientFrame } from '../protocol/client-frames.js';
-import type { Cursor } from '../protocol/cursor.js';
-import { validateCid, validateNick, validateRoom, validateText } from '../protocol/names.js';
-import type { ServerEvent } from '../protocol/server-events.js';
+import {
+  ChatError,
+  parseClientFrame,
+  validateCid,
+  validateNick,
+  validateRoom,
+  validateText,
+  type ClientFrameType,
+  type Cursor,
+  type ServerEvent,
+  type UncheckedClientFrame,
+} from '@chat/protocol';
 import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** What an error names of the frame that caused it: `for` (its type), `room` and `cid` when given. */
-function errorContext(frame: ClientFrame): Record<string, unknown> {
+function errorContext(frame: UncheckedClientFrame): Record<string, unknown> {
   const context: Record<string, unknown> = { for: frame.type };
   if ('room' in frame && typeof frame.room === 'string') context.room = frame.room.slice(0, 64);
   if ('cid' in frame && typeof frame.cid === 'string') context.cid = frame.cid.slice(0, 128);
@@ -51,7 +58,7 @@ export interface ChatSessionOptions {
   readonly announce?: boolean;
   readonly onAbuse?: () => void;
   /** Observes every client command, e.g. for metrics. */
-  readonly onCommand?: (type: ClientFrame['type'] | 'invalid') => void;
+  readonly onCommand?: (type: ClientFrameType | 'invalid') => void;
 }
 
 /**
@@ -83,13 +90,9 @@ export class ChatSession implements HubMember {
     return cursor;
   }
 
-  joinedRooms(): string[] {
-    return [...this.rooms.keys()];
-  }
-
   /** Handles one text frame; never throws: problems become `error` events. */
   async handleFrame(text: string): Promise<void> {
-    let frame: ClientFrame;
+    let frame: UncheckedClientFrame;
     try {
       frame = parseClientFrame(text);
     } catch (error) {
@@ -97,6 +100,11 @@ export class ChatSession implements HubMember {
       this.fail(error);
       return;
     }
+    await this.handleCommand(frame);
+  }
+
+  /** Handles one command, e.g. from a codec of another protocol; never throws: problems become `error` events. */
+  async handleCommand(frame: UncheckedClientFrame): Promise<void> {
     this.options.onCommand?.(frame.type);
     try {
       await this.dispatch(frame);
@@ -185,7 +193,7 @@ export class ChatSession implements HubMember {
     return this.options.announce ?? true;
   }
 
-  private async dispatch(frame: ClientFrame): Promise<void> {
+  private async dispatch(frame: UncheckedClientFrame): Promise<void> {
     switch (frame.type) {
       case 'join':
         if (frame.nick !== undefined) await this.rename(frame.nick, false);

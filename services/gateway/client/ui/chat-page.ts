@@ -1,11 +1,12 @@
-import { ChatClient } from '../chat-client.js';
+import { ChatClient } from '@chat/client';
+import { cleanNick, isValidRoom } from '@chat/protocol';
 import { byId } from './dom.js';
 import { RoomMessages } from './message-view.js';
 import { NoticeView } from './notice-view.js';
 import { OutboxView } from './outbox-view.js';
 import { PresenceView } from './presence-view.js';
 import { RoomsView } from './rooms-view.js';
-import { cleanNick, endpoints, initialNick, initialRoom, isValidRoom, rememberNick, serverAddress, showRoomInUrl } from './settings.js';
+import { initialNick, initialRoom, rememberNick, serverAddress, serverUrl, showRoomInUrl } from './settings.js';
 import { StatusView } from './status-view.js';
 
 const MAX_TEXT = 4000;
@@ -16,7 +17,7 @@ export function startChatPage(): ChatClient {
   byId('server-address', HTMLElement).textContent = server;
 
   let current = initialRoom();
-  const client = new ChatClient({ ...endpoints(server), nick: initialNick(), rooms: [current] });
+  const client = new ChatClient({ url: serverUrl(server), nick: initialNick(), rooms: [current] });
   const rooms = new Map<string, RoomMessages>();
   const conversation = byId('conversation', HTMLElement);
   let visibleList: HTMLElement = byId('messages', HTMLElement);
@@ -108,7 +109,8 @@ export function startChatPage(): ChatClient {
     event.preventDefault();
     const text = textInput.value;
     if (text.trim().length === 0 || text.length > MAX_TEXT) return;
-    client.send(current, text);
+    // A refused send stays in the outbox view, marked failed; nothing else to do with it here.
+    client.send(current, text).catch(() => undefined);
     textInput.value = '';
     textInput.focus();
   });

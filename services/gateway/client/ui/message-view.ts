@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../protocol.js';
+import type { ChatMessage } from '@chat/protocol';
 import { el, formatTime } from './dom.js';
 
 const MAX_SHOWN = 2_000;

@@ -1,4 +1,4 @@
-import type { PendingSend } from '../outbox.js';
+import type { PendingSend } from '@chat/client';
 import { el } from './dom.js';
 
 /** The user's messages of the room on screen that the server has not acknowledged yet. */

@@ -1,20 +1,8 @@
-import type { Endpoints } from '../transport-factory.js';
+import { cleanNick, isValidRoom } from '@chat/protocol';
 
-const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const HOST_PATTERN = /^[A-Za-z0-9.\-[\]:]{1,300}$/;
 const NICK_KEY = 'chat.nick';
 const GUEST_KEY = 'chat.guest-nick';
-
-export function isValidRoom(room: string): boolean {
-  return ROOM_PATTERN.test(room);
-}
-
-export function cleanNick(nick: string): string | undefined {
-  const trimmed = nick.trim();
-  const length = [...trimmed].length;
-  // eslint-disable-next-line no-control-regex
-  return length >= 1 && length <= 32 && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(trimmed) ? trimmed : undefined;
-}
 
 /** The server's address as the gateway wrote it into the page (`%%HOST:PORT%%`), else this page's host. */
 export function serverAddress(): string {
@@ -23,9 +11,9 @@ export function serverAddress(): string {
   return HOST_PATTERN.test(value) ? value : location.host;
 }
 
-export function endpoints(server: string): Endpoints {
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return { wsUrl: `${scheme}://${server}/ws`, httpBase: '' };
+/** The URL the client connects to: this page's scheme and the server's address. */
+export function serverUrl(server: string): string {
+  return `${location.protocol}//${server}`;
 }
 
 /** The room to open: `?room=` when valid, else `lobby`. */

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../chat-client.js';
+import type { ConnectionStatus } from '@chat/client';
 
 /** The connection status line: state, transport and node, also as data attributes for tools. */
 export class StatusView {

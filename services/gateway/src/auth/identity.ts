@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ChatError, validateNick } from '@chat/core';
+import { ChatError, validateNick } from '@chat/protocol';
 import { verifyToken } from './token.js';
 
 /** Who a request speaks for: anonymous when auth is off, else the verified token's holder. */
@@ -7,6 +7,8 @@ export interface Identity {
   readonly user?: string;
   /** Set when the nick comes from the token and may not be changed. */
   readonly nick?: string;
+  /** The token has `"admin": true`: it may see /admin. */
+  readonly admin?: boolean;
   mayUseRoom(room: string): boolean;
 }
 
@@ -17,19 +19,12 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-function tokenOf(request: IncomingMessage): string | undefined {
+/** The token a request carries: `Authorization: Bearer …`, else `?token=`. */
+export function tokenOf(request: IncomingMessage): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
   const url = new URL(request.url ?? '/', 'http://localhost');
   return url.searchParams.get('token') ?? undefined;
-}
-
-/** Authenticates a request (`Authorization: Bearer` or `?token=`); throws `unauthorized` when required and bad. */
-export function identify(request: IncomingMessage, secret: string | undefined): Identity {
-  if (secret === undefined) return ANONYMOUS;
-  const token = tokenOf(request);
-  if (!token) throw new ChatError('unauthorized', 'a token is required (Authorization: Bearer or ?token=)');
-  return identityFromToken(token, secret);
 }
 
 /** The identity a token proves; throws `unauthorized`. */
@@ -42,5 +37,5 @@ export function identityFromToken(token: string, secret: string): Identity {
   } catch {
     throw new ChatError('unauthorized', 'token nick is not a valid nick');
   }
-  return { user: claims.sub, nick, mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)) };
+  return { user: claims.sub, nick, ...(claims.admin === true ? { admin: true } : {}), mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)) };
 }

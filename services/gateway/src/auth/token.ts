@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ChatError } from '@chat/core';
+import { ChatError } from '@chat/protocol';
 
 /** The claims a chat token carries (JWT, HS256). */
 export interface TokenClaims {
@@ -10,6 +10,8 @@ export interface TokenClaims {
   /** Expiry, seconds since the Unix epoch. */
   readonly exp?: number;
   readonly nbf?: number;
+  /** May see /admin. */
+  readonly admin?: boolean;
 }
 
 const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -50,7 +52,7 @@ export function verifyToken(token: string, secret: string, nowSeconds = Date.now
   const given = Buffer.from(signed, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized('bad token signature');
   const claims = parsePart(payload);
-  const { sub, nick, rooms, exp, nbf } = claims;
+  const { sub, nick, rooms, exp, nbf, admin } = claims;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128) throw unauthorized('token has no valid sub');
   if (nick !== undefined && typeof nick !== 'string') throw unauthorized('token nick must be a string');
   if (rooms !== undefined && (!Array.isArray(rooms) || !rooms.every((room) => typeof room === 'string'))) throw unauthorized('token rooms must be a list of patterns');
@@ -61,5 +63,6 @@ export function verifyToken(token: string, secret: string, nowSeconds = Date.now
     ...(nick === undefined ? {} : { nick }),
     ...(rooms === undefined ? {} : { rooms: rooms as string[] }),
     ...(exp === undefined ? {} : { exp }),
+    ...(admin === true ? { admin: true } : {}),
   };
 }

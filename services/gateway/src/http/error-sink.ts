@@ -1,30 +1,7 @@
-import { ChatError, type ErrorCode } from '@chat/core';
+import { ChatError } from '@chat/protocol';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../logger.js';
 
-const STATUS: Record<ErrorCode, number> = {
-  bad_json: 400,
-  bad_request: 400,
-  unknown_type: 400,
-  invalid_room: 400,
-  invalid_nick: 400,
-  invalid_text: 400,
-  text_too_long: 400,
-  bad_cursor: 400,
-  not_joined: 400,
-  too_many_rooms: 400,
-  binary_not_supported: 400,
-  frame_too_big: 413,
-  headers_too_large: 431,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  rate_limited: 429,
-  too_many_connections: 429,
-  unavailable: 503,
-  draining: 503,
-  internal: 500,
-};
 
 export function sendError(ctx: Context, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
   ctx.status = status;
@@ -45,7 +22,7 @@ export function errorSink(logger: Logger, onError: (code: string) => void) {
         return;
       }
       if (error instanceof ChatError) {
-        const status = STATUS[error.code];
+        const status = error.httpStatus;
         onError(error.code);
         if (error.code === 'rate_limited' && typeof error.details?.retryAfterMs === 'number') {
           ctx.set('Retry-After', String(Math.ceil(error.details.retryAfterMs / 1000)));

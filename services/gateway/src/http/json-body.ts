@@ -1,4 +1,4 @@
-import { ChatError } from '@chat/core';
+import { ChatError } from '@chat/protocol';
 import type { Context } from 'koa';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

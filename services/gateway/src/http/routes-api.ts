@@ -1,7 +1,8 @@
-import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/core';
+import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { Identity } from '../auth/identity.js';
+import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
@@ -20,21 +21,18 @@ function parseInteger(value: unknown, name: string, min: number, max: number): n
 /** The HTTP API: send, history and presence of a room. */
 export function mountApiRoutes(router: Router, context: GatewayContext): () => void {
   const { broker, config, metrics } = context;
-  /** The room of the URL, if the request's identity may use it. */
-  const authorizedRoom = (ctx: Context): { room: string; nick: string | undefined; identity: Identity } => {
-    const identity = context.identify(ctx.req);
-    const room = validateRoom(ctx.params.room);
-    if (!identity.mayUseRoom(room)) throw new ChatError('forbidden', `your token does not allow room '${room}'`);
-    return { room, nick: identity.nick, identity };
+  /** The room of the URL, if the request passes admission (a read is still served while draining). */
+  const authorizedRoom = async (ctx: Context, readOnly: boolean): Promise<{ room: string; nick: string | undefined; identity: Identity; ip: string }> => {
+    const { identity, rooms, ip } = await admit(context, ctx.req, 'http', { readOnly, rooms: () => [validateRoom(ctx.params.room)] });
+    return { room: rooms[0] ?? '', nick: identity.nick, identity, ip };
   };
   const postBuckets = new KeyedBuckets(() => context.newSendBucket());
 
   router.post('/rooms/:room/messages', async (ctx) => {
-    const { room, nick: tokenNick, identity } = authorizedRoom(ctx);
-    if (context.draining) throw new ChatError('draining', 'node draining, send to another node');
+    const { room, nick: tokenNick, identity, ip } = await authorizedRoom(ctx, false);
     // An authenticated user's budget is shared across nodes; anonymous senders are limited per IP.
     const shared = context.sharedSendLimit(identity);
-    const waitMs = shared ? await shared() : postBuckets.take(context.clientIp(ctx.req));
+    const waitMs = shared ? await shared() : postBuckets.take(ip);
     if (waitMs > 0) {
       metrics.limitViolation('send_rate');
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: waitMs });
@@ -50,7 +48,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/messages', async (ctx) => {
-    const { room } = authorizedRoom(ctx);
+    const { room } = await authorizedRoom(ctx, true);
     const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
     const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
     const page = await broker.history(room, since === undefined ? { limit } : { after: since, limit });
@@ -65,7 +63,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/presence', async (ctx) => {
-    const { room } = authorizedRoom(ctx);
+    const { room } = await authorizedRoom(ctx, true);
     const members = await broker.presenceList(room);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { room, members: members.map(({ nick, node }) => ({ nick, node })) };

@@ -1,10 +1,10 @@
-import { ChatError, formatNotice, formatStatus, formatTick, parseLineCommand, validateNick, validateText, type HubDelivery, type HubMember, type MessageEnvelope } from '@chat/core';
+import type { ChatSession, MessageEnvelope } from '@chat/core';
+import { LINE_ROOM, formatNotice, formatStatus, formatTick, parseLineCommand, type ServerEvent } from '@chat/protocol';
 import type { Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import type { TransportName } from '../metrics.js';
+import { openChatSession } from '../session-factory.js';
 import type { Idler } from './idle-ticker.js';
-
-export const LINE_ROOM = 'lobby';
 
 export interface LineOutput {
   line(text: string): void;
@@ -14,87 +14,64 @@ export interface LineOutput {
 }
 
 /**
- * The seed's per-connection chat process: `msg !` goes to everyone in `lobby`, `nick !` renames,
- * anything else is echoed as `status ! received '…'`, and an idle connection hears the clock.
+ * The seed's line protocol as a codec over a chat session in `lobby`: `msg !` sends, `nick !`
+ * renames, anything else is echoed as `status ! received '…'`, errors become `status ! <code>:
+ * <message>`, and an idle connection hears the clock. Limits and the abuse rule are the session's.
  */
-export class LineSession implements HubMember, Idler {
-  readonly id: string;
-  nick: string;
+export class LineSession implements Idler {
   lastActivity = Date.now();
-  private readonly sendBucket;
-  private readonly sharedSendLimit: (() => Promise<number>) | undefined;
-  private limitedInARow = 0;
+  private readonly session: ChatSession;
   private closed = false;
 
   constructor(
-    private readonly context: GatewayContext,
-    private readonly transport: TransportName,
+    context: GatewayContext,
+    transport: TransportName,
     private readonly output: LineOutput,
-    private readonly identity: Identity,
+    identity: Identity,
   ) {
-    this.id = context.newSessionId();
-    this.nick = identity.nick ?? context.defaultNick(this.id);
-    this.sendBucket = context.newSendBucket();
-    this.sharedSendLimit = context.sharedSendLimit(identity);
+    this.session = openChatSession(context, {
+      transport,
+      identity,
+      output: {
+        event: (event) => this.onEvent(event),
+        message: (envelope) => {
+          this.lastActivity = Date.now();
+          output.message(envelope);
+        },
+      },
+      onAbuse: () => output.abuse(),
+    });
   }
 
-  async start(): Promise<void> {
-    try {
-      if (!this.identity.mayUseRoom(LINE_ROOM)) throw new ChatError('forbidden', `your token does not allow room '${LINE_ROOM}'`);
-      await this.context.hub.join(LINE_ROOM, this, { announce: true });
-    } catch (error) {
-      this.notify(error);
-    }
+  start(): Promise<void> {
+    return this.session.handleCommand({ type: 'join', room: LINE_ROOM });
   }
 
   async handleLine(line: string): Promise<void> {
     this.lastActivity = Date.now();
     const command = parseLineCommand(line);
-    try {
-      if (command.kind === 'msg') {
-        this.context.metrics.received[this.transport] += 1;
-        if (!this.identity.mayUseRoom(LINE_ROOM)) throw new ChatError('forbidden', `your token does not allow room '${LINE_ROOM}'`);
-        const text = validateText(command.text, this.context.config.maxTextLength);
-        if (this.sendBucket.take() > 0 || (this.sharedSendLimit !== undefined && (await this.sharedSendLimit()) > 0)) {
-          this.limitedInARow += 1;
-          throw new ChatError('rate_limited', 'too many messages; slow down');
-        }
-        this.limitedInARow = 0;
-        await this.context.publish(LINE_ROOM, { nick: this.nick, text });
-      } else if (command.kind === 'nick') {
-        const nick = validateNick(command.nick);
-        if (this.identity.nick !== undefined && nick !== this.identity.nick) throw new ChatError('forbidden', 'your nick comes from your token');
-        this.nick = nick;
-        await this.context.hub.renamed(this, [LINE_ROOM]);
-      } else {
+    switch (command.kind) {
+      case 'msg':
+        return this.session.handleCommand({ type: 'send', room: LINE_ROOM, text: command.text });
+      case 'nick':
+        return this.session.handleCommand({ type: 'nick', nick: command.nick });
+      case 'other':
         this.output.line(formatStatus(command.data));
-      }
-    } catch (error) {
-      this.notify(error);
+        return;
     }
-  }
-
-  deliver(delivery: HubDelivery): void {
-    if (this.closed || delivery.kind !== 'message') return;
-    this.lastActivity = Date.now();
-    this.output.message(delivery.envelope);
   }
 
   tick(now: Date): void {
     if (!this.closed) this.output.line(formatTick(now));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
     this.closed = true;
-    await this.context.hub.leave(LINE_ROOM, this);
+    return this.session.close();
   }
 
-  private notify(error: unknown): void {
-    if (this.closed) return;
-    const message = error instanceof ChatError ? `${error.code}: ${error.message}` : 'internal error';
-    this.context.metrics.clientError(error instanceof ChatError ? error.code : 'internal');
-    this.output.line(formatNotice(message));
-    if (error instanceof ChatError && error.code === 'rate_limited' && this.limitedInARow >= this.context.config.rateSendsBurst * 2) this.output.abuse();
+  /** Of the JSON protocol's events, the line protocol shows only errors. */
+  private onEvent(event: ServerEvent): void {
+    if (!this.closed && event.type === 'error') this.output.line(formatNotice(`${event.code}: ${event.message}`));
   }
 }

@@ -1,6 +1,9 @@
-import { ChatError, messageEvent, validateNick, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type HubDelivery, type HubMember } from '@chat/core';
+import type { HubDelivery, HubMember } from '@chat/core';
+import { ChatError, decodeCursor, encodeCursor, encodeServerEvent, messageEvent, parseRoomList, type Cursor } from '@chat/protocol';
 import type { Context } from 'koa';
+import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
+import { requestedNick } from './request-nick.js';
 
 const DEFAULT_TIMEOUT_S = 25;
 const MAX_TIMEOUT_S = 30;
@@ -76,20 +79,25 @@ class PollCollector implements HubMember {
 export function pollHandler(context: GatewayContext) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
-    if (context.draining) throw new ChatError('draining', 'node draining, reconnect elsewhere');
-    const identity = context.identify(ctx.req);
-    const rooms = parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection);
-    const forbidden = rooms.find((room) => !identity.mayUseRoom(room));
-    if (forbidden !== undefined) throw new ChatError('forbidden', `your token does not allow room '${forbidden}'`);
-    const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
-    const timeoutS = parseTimeout(ctx.query.timeout);
-    const cursor: Cursor = new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []);
-    const ip = context.clientIp(ctx.req);
-    const nick = identity.nick ?? (typeof ctx.query.nick === 'string' && ctx.query.nick !== '' ? validateNick(ctx.query.nick) : undefined);
+    let request: { cursor: Cursor; given: boolean; timeoutS: number; nick: string | undefined } | undefined;
+    const { identity, rooms, ip, release } = await admit(context, ctx.req, 'poll', {
+      rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection),
+    });
+    try {
+      const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
+      request = {
+        cursor: new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []),
+        given: given !== undefined,
+        timeoutS: parseTimeout(ctx.query.timeout),
+        nick: identity.nick ?? requestedNick(ctx),
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const { cursor, given, timeoutS, nick } = request;
     const id = context.newSessionId();
     const collector = new PollCollector(id, nick ?? context.defaultNick(id), cursor);
-    const release = context.admit(ip);
-    if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
     const abort = new AbortController();
     const untrack = context.track({ transport: 'poll', drain: () => abort.abort(), terminate: () => abort.abort() });
     ctx.req.once('close', () => abort.abort());

@@ -1,7 +1,9 @@
-import { ChatError, ChatSession, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, validateNick, type Cursor } from '@chat/core';
+import { ChatError, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type ErrorEvent } from '@chat/protocol';
 import type { Context } from 'koa';
+import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
-import { originAllowed } from './origin-policy.js';
+import { openChatSession } from '../session-factory.js';
+import { requestedNick } from './request-nick.js';
 import { SSE_HEADERS, sseEvent } from './sse-format.js';
 import type { StreamHeartbeat } from './stream-heartbeat.js';
 
@@ -19,20 +21,21 @@ function resumeCursor(ctx: Context): Cursor {
   }
 }
 
+const errorEvent = (error: ErrorEvent): string => sseEvent('error', JSON.stringify(error));
+
 /** `GET /sse?rooms=a,b&nick=…`: the JSON events of the rooms as an SSE stream, resumable on any node. */
 export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
-    if (!originAllowed(ctx.req, config.allowedOrigins)) throw new ChatError('forbidden', 'origin not allowed');
-    if (context.draining) throw new ChatError('draining', 'node draining, reconnect elsewhere');
-    const identity = context.identify(ctx.req);
-    const rooms = parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection);
-    const forbidden = rooms.find((room) => !identity.mayUseRoom(room));
-    if (forbidden !== undefined) throw new ChatError('forbidden', `your token does not allow room '${forbidden}'`);
-    const nick = identity.nick ?? (typeof ctx.query.nick === 'string' && ctx.query.nick !== '' ? validateNick(ctx.query.nick) : undefined);
+    const { identity, rooms, release } = await admit(context, ctx.req, 'sse', { rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection) });
+    let nick: string | undefined;
+    try {
+      nick = identity.nick ?? requestedNick(ctx);
+    } catch (error) {
+      release();
+      throw error;
+    }
     const cursor = resumeCursor(ctx);
-    const release = context.admit(context.clientIp(ctx.req));
-    if (!release) throw new ChatError('too_many_connections', 'too many connections from your address');
 
     ctx.respond = false;
     const response = ctx.res;
@@ -53,21 +56,12 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       }
     };
 
-    const id = context.newSessionId();
-    const session: ChatSession = new ChatSession({
-      id,
-      nick: nick ?? context.defaultNick(id),
-      nodeId: config.nodeId,
-      hub: context.hub,
-      publish: context.publish,
-      limits: { maxTextLength: config.maxTextLength, maxRooms: config.maxRoomsPerConnection, abuseThreshold: Number.POSITIVE_INFINITY },
-      sendBucket: context.newSendBucket(),
-      joinBucket: context.newJoinBucket(),
-      mayUseRoom: identity.mayUseRoom,
-      nickLocked: identity.nick !== undefined,
+    const session = openChatSession(context, {
+      transport: 'sse',
+      identity,
+      nick,
       output: {
         event: (event) => {
-          if (event.type === 'error') metrics.clientError(event.code);
           const eventId = event.type === 'joined' ? encodeCursor(session.cursor()) : undefined;
           write(sseEvent(event.type, encodeServerEvent(event), eventId));
         },
@@ -81,7 +75,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       transport: 'sse',
       drain: () => {
         write(`retry: ${DRAIN_RETRY_MS}\n\n`);
-        write(sseEvent('error', JSON.stringify({ type: 'error', code: 'draining', message: 'node draining, reconnect elsewhere' })));
+        write(errorEvent({ type: 'error', code: 'draining', message: 'node draining, reconnect elsewhere' }));
         end();
       },
       terminate: () => response.destroy(),
@@ -101,7 +95,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       } catch (error) {
         // Typically the broker is down: say so and end; the browser retries and resumes.
         const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
-        write(sseEvent('error', JSON.stringify({ type: 'error', code: chatError.code, message: chatError.message, room })));
+        write(errorEvent({ type: 'error', code: chatError.code, message: chatError.message, room }));
         end();
         return;
       }

@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { ChatError, formatNotice, type MessageEnvelope } from '@chat/core';
-import { ANONYMOUS, identityFromToken, type Identity } from '../auth/identity.js';
+import { type MessageEnvelope } from '@chat/core';
+import { ChatError, DISCONNECTS, formatNotice } from '@chat/protocol';
+import { admitSocket } from '../admission.js';
+import { ANONYMOUS, type Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../context.js';
 import type { IdleTicker } from './idle-ticker.js';
 import { LineReader } from './line-reader.js';
@@ -8,6 +10,7 @@ import { LineSession } from './line-session.js';
 
 const AUTH_PREFIX = 'auth ! ';
 const AUTH_TIMEOUT_MS = 10_000;
+const MAX_LINES_WHILE_AUTHENTICATING = 64;
 
 /** Tells a connection why it is refused and closes it, reading (and dropping) whatever it sends meanwhile. */
 function refuse(socket: Socket, notice: string): void {
@@ -54,12 +57,16 @@ export class TcpGateway {
     const { config, metrics } = this.context;
     socket.on('error', () => undefined);
     socket.setNoDelay(true);
-    if (this.context.draining || this.sockets.size >= config.tcpMaxConnections) {
+    if (this.sockets.size >= config.tcpMaxConnections) {
       metrics.limitViolation('tcp_connections');
-      return refuse(socket, this.context.draining ? 'draining' : 'busy');
+      return refuse(socket, 'busy');
     }
-    const release = this.context.admit(socket.remoteAddress ?? 'unknown');
-    if (!release) return refuse(socket, 'too many connections from your address');
+    let release: () => void;
+    try {
+      release = admitSocket(this.context, socket.remoteAddress ?? 'unknown');
+    } catch (error) {
+      return refuse(socket, error instanceof ChatError && error.code === 'draining' ? 'draining' : error instanceof Error ? error.message : 'refused');
+    }
     this.sockets.add(socket);
     const send = (chunk: string | Buffer): boolean => {
       if (socket.destroyed) return false;
@@ -73,36 +80,51 @@ export class TcpGateway {
     };
     let session: LineSession | undefined;
     let unwatchIdle = (): void => undefined;
-    const open = (identity: Identity): void => {
+    const open = (identity: Identity): LineSession => {
       const opened = new LineSession(this.context, 'tcp', {
         line: (text) => send(`${text}\n`),
         message: (envelope) => {
           if (send(lineBufferOf(envelope))) metrics.deliveries.tcp += 1;
         },
-        abuse: () => socket.end(`${formatNotice('disconnected: rate limit abuse')}\n`, () => socket.destroy()),
+        abuse: () => socket.end(`${formatNotice(`disconnected: ${DISCONNECTS.rate_abuse.reason}`)}\n`, () => socket.destroy()),
       }, identity);
       session = opened;
       unwatchIdle = this.ticker.add(opened);
       void opened.start();
+      return opened;
     };
     // With AUTH_SECRET the first line must be `auth ! <token>`: TCP has no headers to carry it.
+    // Lines that arrive while the token is being verified wait for the session.
+    let waiting: string[] | undefined;
     const authenticate = (line: string): void => {
-      try {
-        if (!line.startsWith(AUTH_PREFIX)) throw new ChatError('unauthorized', `send '${AUTH_PREFIX}<token>' first`);
-        open(identityFromToken(line.slice(AUTH_PREFIX.length).trim(), config.authSecret ?? ''));
-      } catch (error) {
-        metrics.clientError('unauthorized');
-        socket.end(`${formatNotice(`unauthorized: ${error instanceof ChatError ? error.message : 'bad token'}`)}\n`);
+      if (waiting) {
+        if (waiting.length < MAX_LINES_WHILE_AUTHENTICATING) waiting.push(line);
+        return;
       }
+      waiting = [];
+      const token = line.startsWith(AUTH_PREFIX) ? line.slice(AUTH_PREFIX.length).trim() : undefined;
+      const identity = token === undefined ? Promise.reject(new ChatError('unauthorized', `send '${AUTH_PREFIX}<token>' first`)) : this.context.authenticate(token);
+      identity.then(
+        (verified) => {
+          if (socket.destroyed) return;
+          const opened = open(verified);
+          for (const early of waiting ?? []) void opened.handleLine(early);
+          waiting = undefined;
+        },
+        (error: unknown) => {
+          metrics.clientError('unauthorized');
+          socket.end(`${formatNotice(`unauthorized: ${error instanceof ChatError ? error.message : 'bad token'}`)}\n`);
+        },
+      );
     };
-    const untrack = this.context.track({ transport: 'tcp', drain: () => socket.end(`${formatNotice('node draining, reconnect elsewhere')}\n`), terminate: () => socket.destroy() });
+    const untrack = this.context.track({ transport: 'tcp', drain: () => socket.end(`${formatNotice(DISCONNECTS.draining.reason)}\n`), terminate: () => socket.destroy() });
     const tooLong = (): void => {
       metrics.limitViolation('line_length');
       send(`${formatNotice(`line too long (max ${config.maxLineBytes} bytes)`)}\n`);
     };
     const reader = new LineReader(config.maxLineBytes, (line) => {
       if (session) void session.handleLine(line);
-      else authenticate(line);
+      else if (this.context.authRequired) authenticate(line);
     }, tooLong);
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => reader.push(chunk));
@@ -113,7 +135,7 @@ export class TcpGateway {
       // Tracked until its presence is removed, so a drain does not stop the broker under it.
       void (session?.close() ?? Promise.resolve()).finally(untrack);
     });
-    if (config.authSecret === undefined) open(ANONYMOUS);
+    if (!this.context.authRequired) open(ANONYMOUS);
     else {
       const authTimer = setTimeout(() => {
         if (!session) socket.end(`${formatNotice(`unauthorized: send '${AUTH_PREFIX}<token>' within ${AUTH_TIMEOUT_MS / 1000} s`)}\n`, () => socket.destroy());

@@ -1,20 +1,18 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { ChatError, validateNick } from '@chat/core';
+import { ChatError, DISCONNECTS, cleanNick } from '@chat/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { admit, type Admitted } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { IdleTicker } from './idle-ticker.js';
-import { originAllowed } from './origin-policy.js';
 import { serveJsonSocket } from './ws-json.js';
 import { serveLineSocket } from './ws-line.js';
 import { WsHeartbeat } from './ws-heartbeat.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
-const CLOSE_POLICY = 1008;
 // Module level on purpose: a closure made inside upgrade() would keep the whole request alive
 // (headers, URL) for the life of the connection.
 const ignore = (): void => undefined;
-const CLOSE_UNAUTHORIZED = 4001;
 
 /** Accepts WebSocket upgrades on the HTTP server: `/ws` (JSON protocol) and `/ws/line` (seed protocol). */
 export class WsGateway {
@@ -46,44 +44,41 @@ export class WsGateway {
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', ignore);
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return refuse(socket, 404, 'not_found', 'no WebSocket endpoint here');
-    if (this.context.draining) return refuse(socket, 503, 'draining', 'node draining, reconnect elsewhere');
-    const release = this.context.admit(this.context.clientIp(request));
-    if (!release) return refuse(socket, 429, 'too_many_connections', 'too many connections from your address');
-    socket.once('close', release);
-    this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-      if (!originAllowed(request, this.context.config.allowedOrigins)) {
-        this.context.metrics.limitViolation('origin');
-        ws.close(CLOSE_POLICY, 'origin not allowed');
-        return;
-      }
-      let identity;
-      try {
-        identity = this.context.identify(request);
-      } catch (error) {
-        this.context.metrics.clientError('unauthorized');
-        ws.close(CLOSE_UNAUTHORIZED, error instanceof ChatError ? error.message.slice(0, 100) : 'unauthorized');
-        return;
-      }
-      const attachment = { ws, socket, coalescer: this.coalescer, heartbeat: this.heartbeat, identity };
-      if (url.pathname === '/ws/line') return serveLineSocket(this.context, this.idleTicker, attachment);
-      const nick = url.searchParams.get('nick');
-      let validNick: string | undefined;
-      try {
-        validNick = nick === null ? undefined : validateNick(nick);
-      } catch {
-        validNick = undefined;
-      }
-      serveJsonSocket(this.context, validNick === undefined ? attachment : { ...attachment, nick: validNick });
-    });
+    if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return refuse(socket, new ChatError('not_found', 'no WebSocket endpoint here'));
+    const transport = url.pathname === '/ws' ? 'ws' : 'ws_line';
+    const nick = cleanNick(url.searchParams.get('nick'));
+    admit(this.context, request, transport).then(
+      (admitted) => {
+        socket.once('close', admitted.release);
+        this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => this.serve(ws, socket, transport, admitted, nick));
+      },
+      (error: unknown) => this.turnAway(request, socket, head, error),
+    );
+  }
+
+  private serve(ws: WebSocket, socket: Socket, transport: 'ws' | 'ws_line', admitted: Admitted, nick: string | undefined): void {
+    const attachment = { ws, socket, coalescer: this.coalescer, heartbeat: this.heartbeat, identity: admitted.identity };
+    if (transport === 'ws_line') serveLineSocket(this.context, this.idleTicker, attachment);
+    else serveJsonSocket(this.context, nick === undefined ? attachment : { ...attachment, nick });
+  }
+
+  /**
+   * A browser sees only 1006 for a refused upgrade, so a bad origin or token is told by a close
+   * code after the upgrade; a draining node or a full IP slot answers plain HTTP before it.
+   */
+  private turnAway(request: IncomingMessage, socket: Socket, head: Buffer, error: unknown): void {
+    const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
+    const disconnect = chatError.code === 'unauthorized' ? DISCONNECTS.unauthorized : chatError.code === 'forbidden' ? DISCONNECTS.origin : undefined;
+    if (!disconnect) return refuse(socket, chatError);
+    this.context.metrics.clientError(chatError.code);
+    this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => ws.close(disconnect.closeCode, chatError.message.slice(0, 100)));
   }
 }
 
-const REASONS: Record<number, string> = { 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-
-function refuse(socket: Socket, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
+function refuse(socket: Socket, error: ChatError): void {
+  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+  const status = error.httpStatus;
   socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

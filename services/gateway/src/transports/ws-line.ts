@@ -2,7 +2,7 @@ import type { GatewayContext } from '../context.js';
 import { wsLineFrameOf } from './frame-cache.js';
 import type { IdleTicker } from './idle-ticker.js';
 import { LineSession } from './line-session.js';
-import { CLOSE_DRAINING, CLOSE_RATE_ABUSE, type WsAttachment } from './ws-json.js';
+import { closeFor, type WsAttachment } from './ws-json.js';
 import { WsOutlet } from './ws-outlet.js';
 
 /** Serves the seed line protocol (DESIGN 2.4) on one WebSocket, in room `lobby`. */
@@ -16,9 +16,9 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
     message: (envelope) => {
       if (outlet.sendFrame(wsLineFrameOf(envelope))) metrics.deliveries.ws_line += 1;
     },
-    abuse: () => ws.close(CLOSE_RATE_ABUSE, 'rate limit abuse'),
+    abuse: () => closeFor(ws, 'rate_abuse'),
   }, identity);
-  const untrack = context.track({ transport: 'ws_line', drain: () => ws.close(CLOSE_DRAINING, 'node draining, reconnect elsewhere'), terminate: () => ws.terminate() });
+  const untrack = context.track({ transport: 'ws_line', drain: () => closeFor(ws, 'draining'), terminate: () => ws.terminate() });
   const unwatchIdle = ticker.add(session);
   heartbeat.watch(ws);
   ws.on('message', (data) => {

@@ -1,3 +1,6 @@
+/** The room every line-protocol client is in. */
+export const LINE_ROOM = 'lobby';
+
 /** The seed line protocol: `msg ! <text>`, `nick ! <name>`, anything else is echoed back. */
 export type LineCommand =
   | { readonly kind: 'msg'; readonly text: string }

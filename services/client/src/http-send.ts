@@ -1,6 +1,7 @@
-import { isFiniteNumber, isOffset, isRecord, isString } from './guards.js';
+import { isErrorCode, isFiniteNumber, isOffset, isRecord, isString, type ServerEvent } from '@chat/protocol';
+import { requestHeaders, type Endpoints } from './endpoints.js';
 import type { PendingSend } from './outbox.js';
-import type { ServerEvent } from './protocol.js';
+import type { FetchFunction } from './platform.js';
 
 const SEND_TIMEOUT_MS = 10_000;
 
@@ -9,16 +10,16 @@ const SEND_TIMEOUT_MS = 10_000;
  * outcome as the same `ack` / `error` events a WebSocket would. A network failure or a 5xx reports
  * nothing: the send stays pending and the client retries it with the same cid.
  */
-export async function postMessage(base: string, item: PendingSend, nick: string, emit: (event: ServerEvent) => void): Promise<void> {
+export async function postMessage(fetch: FetchFunction, endpoints: Endpoints, item: PendingSend, nick: string, emit: (event: ServerEvent) => void): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), SEND_TIMEOUT_MS);
   let response: Response;
   let body: unknown;
   try {
-    response = await fetch(`${base}/rooms/${encodeURIComponent(item.room)}/messages`, {
+    response = await fetch(`${endpoints.httpBase}/rooms/${encodeURIComponent(item.room)}/messages`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text: item.text, nick, cid: item.cid }),
+      headers: requestHeaders(endpoints, true),
+      body: JSON.stringify({ text: item.text, cid: item.cid, ...(nick === '' ? {} : { nick }) }),
       signal: controller.signal,
       cache: 'no-store',
     });
@@ -29,9 +30,9 @@ export async function postMessage(base: string, item: PendingSend, nick: string,
     clearTimeout(timer);
   }
   if (response.ok && isRecord(body)) {
-    const { room, epoch, offset } = body;
+    const { room, epoch, offset, ts } = body;
     if (isString(room) && isString(epoch) && isOffset(offset)) {
-      emit({ type: 'ack', cid: item.cid, room, epoch, offset, duplicate: body.duplicate === true });
+      emit({ type: 'ack', cid: item.cid, room, epoch, offset, ts: isFiniteNumber(ts) ? ts : Date.now(), duplicate: body.duplicate === true });
     }
     return;
   }
@@ -40,10 +41,11 @@ export async function postMessage(base: string, item: PendingSend, nick: string,
   const retryAfter = Number(response.headers.get('Retry-After'));
   emit({
     type: 'error',
-    code: isString(error.code) ? error.code : `http_${response.status}`,
+    code: isErrorCode(error.code) ? error.code : response.status === 429 ? 'rate_limited' : 'bad_request',
     message: isString(error.message) ? error.message : `the server answered ${response.status}`,
     cid: item.cid,
-    about: 'send',
+    for: 'send',
+    room: item.room,
     ...(response.status === 429 ? { retryAfterMs: isFiniteNumber(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000 } : {}),
   });
 }

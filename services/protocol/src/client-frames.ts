@@ -1,16 +1,47 @@
-import { ChatError } from '../errors.js';
-import type { RoomPosition } from '../types.js';
+import { ChatError } from './errors.js';
+import { isRecord } from './guards.js';
+import type { RoomPosition } from './types.js';
 
-/** A validated client → server frame of the JSON protocol (shape only; names are checked later). */
-export type ClientFrame =
+/** Client → server frames of the JSON protocol, as a well-behaved client builds them. */
+export interface JoinFrame {
+  readonly type: 'join';
+  readonly room: string;
+  /** Resume after this position: the server replays what followed it, if still in history. */
+  readonly since?: RoomPosition;
+  readonly nick?: string;
+}
+export interface LeaveFrame {
+  readonly type: 'leave';
+  readonly room: string;
+}
+export interface SendFrame {
+  readonly type: 'send';
+  readonly room: string;
+  readonly text: string;
+  /** Client message id: a retried send with the same cid is stored once. */
+  readonly cid?: string;
+}
+export interface NickFrame {
+  readonly type: 'nick';
+  readonly nick: string;
+}
+export interface PingFrame {
+  readonly type: 'ping';
+}
+
+export type ClientFrame = JoinFrame | LeaveFrame | SendFrame | NickFrame | PingFrame;
+export type ClientFrameType = ClientFrame['type'];
+
+/**
+ * A frame whose type and structure are known but whose names and text are not yet checked:
+ * the session checks them against its limits and answers errors naming the frame.
+ */
+export type UncheckedClientFrame =
   | { readonly type: 'join'; readonly room: unknown; readonly since?: RoomPosition; readonly nick?: unknown }
   | { readonly type: 'leave'; readonly room: unknown }
   | { readonly type: 'send'; readonly room: unknown; readonly text: unknown; readonly cid?: unknown }
   | { readonly type: 'nick'; readonly nick: unknown }
   | { readonly type: 'ping' };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function parseSince(value: unknown): RoomPosition | undefined {
   if (value === undefined || value === null) return undefined;
@@ -25,7 +56,7 @@ function parseSince(value: unknown): RoomPosition | undefined {
 }
 
 /** Parses one text frame; throws ChatError `bad_json`, `bad_request` or `unknown_type`. */
-export function parseClientFrame(text: string): ClientFrame {
+export function parseClientFrame(text: string): UncheckedClientFrame {
   let value: unknown;
   try {
     value = JSON.parse(text);

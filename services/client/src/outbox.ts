@@ -26,6 +26,10 @@ export class Outbox {
     return item;
   }
 
+  get(cid: string): PendingSend | undefined {
+    return this.items.get(cid);
+  }
+
   /** Removes and returns the send the server acknowledged. */
   ack(cid: string): PendingSend | undefined {
     const item = this.items.get(cid);

@@ -1,14 +1,15 @@
-import { parseJson } from './guards.js';
+import { parseJson } from '@chat/protocol';
+import type { WebSocketConstructor, WebSocketLike } from './platform.js';
 
 /**
  * Whether a WebSocket to `url` works again: true once the server's first frame (`welcome`)
  * arrives within `timeoutMs`. The probe socket is always closed; it never joins a room.
  */
-export function probeWebSocket(url: string, timeoutMs: number): Promise<boolean> {
+export function probeWebSocket(WebSocketClass: WebSocketConstructor, url: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    let socket: WebSocket;
+    let socket: WebSocketLike;
     try {
-      socket = new WebSocket(url);
+      socket = new WebSocketClass(url);
     } catch {
       resolve(false);
       return;

@@ -1,4 +1,4 @@
-import type { ChatMessage, JoinedEvent, RoomPosition } from './protocol.js';
+import type { ChatMessage, JoinedEvent, RoomPosition } from '@chat/protocol';
 
 /** What applying a `joined` changed: the messages not seen before and whether some may be missing. */
 export interface JoinedResult {
@@ -47,7 +47,7 @@ export class RoomPositions {
   applyJoined(event: JoinedEvent): JoinedResult {
     const before = this.positions.get(event.room);
     const epochChanged = before !== undefined && before.epoch !== event.epoch;
-    const fresh = event.messages.filter((message) => this.accept({ ...message, room: event.room }));
+    const fresh = event.messages.filter((message) => this.accept(message));
     const current = this.positions.get(event.room);
     const offset = current && current.epoch === event.epoch ? Math.max(current.offset, event.offset) : event.offset;
     this.positions.set(event.room, { epoch: event.epoch, offset });

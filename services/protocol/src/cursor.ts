@@ -1,16 +1,29 @@
-import { ChatError } from '../errors.js';
-import type { RoomPosition } from '../types.js';
+import { ChatError } from './errors.js';
 import { isValidRoom } from './names.js';
+import type { RoomPosition } from './types.js';
 
 /** Per-room positions of a stream or poll client: a self-contained resume point any node accepts. */
 export type Cursor = Map<string, RoomPosition>;
 
 const MAX_CURSOR_LENGTH = 16_384;
 
-export function encodeCursor(cursor: Cursor): string {
+function toBase64Url(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+/** base64url of `{"<room>":["<epoch>",<offset>],…}`; the same on the server and in clients. */
+export function encodeCursor(cursor: ReadonlyMap<string, RoomPosition>): string {
   const plain: Record<string, [string, number]> = {};
   for (const [room, position] of cursor) plain[room] = [position.epoch, position.offset];
-  return Buffer.from(JSON.stringify(plain)).toString('base64url');
+  return toBase64Url(JSON.stringify(plain));
 }
 
 /** Decodes a cursor; throws `bad_cursor` for anything malformed. */
@@ -18,7 +31,7 @@ export function decodeCursor(text: string): Cursor {
   if (text.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]*$/.test(text)) throw badCursor();
   let plain: unknown;
   try {
-    plain = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    plain = JSON.parse(fromBase64Url(text));
   } catch {
     throw badCursor();
   }

@@ -1,18 +1,17 @@
-import { parseJson } from './guards.js';
+import { disconnectOfCloseCode, parseJson, parseServerEvent, type ClientFrame } from '@chat/protocol';
 import type { PendingSend } from './outbox.js';
-import { parseServerEvent } from './protocol.js';
+import { WEBSOCKET_OPEN, type WebSocketConstructor, type WebSocketLike } from './platform.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
 const PING_EVERY_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
-
-/** Close codes of DESIGN 2.3 that ask the client to come back at once, on another node. */
-const RECONNECT_NOW = new Set([1012]);
+/** The close code a client uses when it gives up on a silent connection. */
+const CLOSE_CLIENT_GAVE_UP = 4000;
 
 /** The JSON protocol over one WebSocket to `/ws`. Ready once `welcome` arrives. */
 export class WebSocketTransport implements Transport {
   readonly name = 'websocket';
-  private socket: WebSocket | undefined;
+  private socket: WebSocketLike | undefined;
   private opened = false;
   private closed = false;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
@@ -20,15 +19,16 @@ export class WebSocketTransport implements Transport {
   private lastHeard = 0;
 
   constructor(
+    private readonly WebSocketClass: WebSocketConstructor,
     private readonly url: string,
     private readonly context: TransportContext,
     private readonly handlers: TransportHandlers,
   ) {}
 
   start(): void {
-    let socket: WebSocket;
+    let socket: WebSocketLike;
     try {
-      socket = new WebSocket(this.url);
+      socket = new this.WebSocketClass(this.url);
     } catch (error) {
       queueMicrotask(() => this.finish({ opened: false, reason: `WebSocket refused: ${String(error)}`, reconnect: 'backoff' }));
       return;
@@ -37,7 +37,7 @@ export class WebSocketTransport implements Transport {
     this.openTimer = setTimeout(() => this.abort('no welcome in time'), OPEN_TIMEOUT_MS);
     socket.onmessage = (message) => this.onFrame(message.data);
     socket.onclose = (event) => {
-      const reconnect = RECONNECT_NOW.has(event.code) ? 'now' : 'backoff';
+      const reconnect = disconnectOfCloseCode(event.code)?.reconnect === 'now' ? 'now' : 'backoff';
       this.finish({ opened: this.opened, code: event.code, reason: event.reason || `closed (${event.code})`, reconnect });
     };
     // `error` is always followed by `close`, which carries the code; nothing to do here.
@@ -46,7 +46,8 @@ export class WebSocketTransport implements Transport {
 
   join(room: string): void {
     const since = this.context.position(room);
-    this.write({ type: 'join', room, nick: this.context.nick(), ...(since ? { since: { epoch: since.epoch, offset: since.offset } } : {}) });
+    const nick = this.context.nick();
+    this.write({ type: 'join', room, ...(nick === '' ? {} : { nick }), ...(since ? { since: { epoch: since.epoch, offset: since.offset } } : {}) });
   }
 
   leave(room: string): void {
@@ -54,7 +55,7 @@ export class WebSocketTransport implements Transport {
   }
 
   setNick(nick: string): void {
-    this.write({ type: 'nick', nick });
+    if (nick !== '') this.write({ type: 'nick', nick });
   }
 
   send(item: PendingSend): void {
@@ -92,13 +93,13 @@ export class WebSocketTransport implements Transport {
     }, PONG_WITHIN_MS / 2);
   }
 
-  private write(frame: Record<string, unknown>): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+  private write(frame: ClientFrame): void {
+    if (this.socket?.readyState === WEBSOCKET_OPEN) this.socket.send(JSON.stringify(frame));
   }
 
   private abort(reason: string): void {
     const opened = this.opened;
-    this.socket?.close(4000, reason.slice(0, 100));
+    this.socket?.close(CLOSE_CLIENT_GAVE_UP, reason.slice(0, 100));
     this.finish({ opened, reason, reconnect: 'backoff' });
   }
 

@@ -1,4 +1,4 @@
-/** Small type guards for validating JSON that came over the network. */
+/** Small type guards for JSON that came over the network. */
 
 export type JsonRecord = Readonly<Record<string, unknown>>;
 
@@ -10,6 +10,7 @@ export function isString(value: unknown): value is string {
   return typeof value === 'string';
 }
 
+/** A message offset: a safe integer ≥ 0. */
 export function isOffset(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }

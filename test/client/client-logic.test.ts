@@ -1,12 +1,10 @@
-import { decodeCursor } from '@chat/core';
+import { decodeCursor, encodeCursor, parseServerEvent, type ChatMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../services/gateway/client/backoff.js';
-import { newCid } from '../../services/gateway/client/cid.js';
-import { encodeCursor } from '../../services/gateway/client/cursor.js';
-import { Outbox } from '../../services/gateway/client/outbox.js';
-import { parseServerEvent, type ChatMessage } from '../../services/gateway/client/protocol.js';
-import { RoomPositions } from '../../services/gateway/client/room-positions.js';
-import { TransportPicker } from '../../services/gateway/client/transport-picker.js';
+import { Backoff } from '../../services/client/src/backoff.js';
+import { newCid } from '../../services/client/src/cid.js';
+import { Outbox } from '../../services/client/src/outbox.js';
+import { RoomPositions } from '../../services/client/src/room-positions.js';
+import { TransportPicker } from '../../services/client/src/transport-picker.js';
 
 const message = (offset: number, epoch = 'e1', room = 'lobby'): ChatMessage => ({ room, epoch, offset, nick: 'n', text: `m${offset}`, ts: 0 });
 
@@ -42,15 +40,15 @@ describe('browser client logic', () => {
     expect(honest.maybeMissing).toBe(true);
   });
 
-  it('builds resume cursors the server decodes', () => {
+  it('builds resume cursors the server decodes, byte for byte the same as Node base64url', () => {
     const positions = new Map([
       ['lobby', { epoch: 'HU8h5xTg1', offset: 42 }],
       ['room.2', { epoch: 'ab-_', offset: 0 }],
     ]);
-    const cursor = encodeCursor(positions, ['lobby', 'room.2', 'unknown']);
+    const cursor = encodeCursor(positions);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor ?? '')).toEqual(new Map(positions));
-    expect(encodeCursor(positions, ['unknown'])).toBeUndefined();
+    expect(cursor).toBe(Buffer.from(JSON.stringify({ lobby: ['HU8h5xTg1', 42], 'room.2': ['ab-_', 0] })).toString('base64url'));
+    expect(decodeCursor(cursor)).toEqual(new Map(positions));
   });
 
   it('falls back WebSocket → SSE → long-poll when a transport never opens, then starts over with backoff', () => {
@@ -95,10 +93,12 @@ describe('browser client logic', () => {
     expect(parseServerEvent({ type: 'message', room: 'r', epoch: 'e', offset: -1, nick: 'n', text: 't' })).toBeUndefined();
     expect(parseServerEvent({ type: 'message', room: 'r', epoch: 'e', offset: 1, nick: 'n', text: { html: 'x' } })).toBeUndefined();
     expect(parseServerEvent('{"type":"pong"}')).toBeUndefined();
-    expect(parseServerEvent({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50, cid: 'c' })).toEqual({
-      type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50, cid: 'c',
+    // The server names the failing frame in `for` (docs/PROTOCOL.md); the client must see it.
+    expect(parseServerEvent({ type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50, cid: 'c', for: 'send', room: 'r' })).toEqual({
+      type: 'error', code: 'rate_limited', message: 'slow down', retryAfterMs: 50, cid: 'c', for: 'send', room: 'r',
     });
-    const joined = parseServerEvent({ type: 'joined', room: 'r', epoch: 'e', offset: 2, recovered: false, messages: [{ epoch: 'e', offset: 2, nick: 'n', text: 't', ts: 1 }, 7], presence: [{ nick: 'a' }, {}] });
-    expect(joined).toMatchObject({ type: 'joined', recovered: false, presence: ['a'], messages: [{ room: 'r', offset: 2 }] });
+    const joined = parseServerEvent({ type: 'joined', room: 'r', epoch: 'e', offset: 2, recovered: false, messages: [{ type: 'message', epoch: 'e', offset: 2, nick: 'n', text: 't', ts: 1 }], presence: [{ nick: 'a' }] });
+    expect(joined).toMatchObject({ type: 'joined', recovered: false, presence: [{ nick: 'a' }], messages: [{ room: 'r', offset: 2 }] });
+    expect(parseServerEvent({ type: 'joined', room: 'r', epoch: 'e', offset: 2, recovered: false, messages: [7], presence: [] })).toBeUndefined();
   });
 });

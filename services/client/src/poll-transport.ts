@@ -1,8 +1,9 @@
-import { isRecord, isString } from './guards.js';
+import { isRecord, isString, parseServerEvent } from '@chat/protocol';
+import { requestHeaders, type Endpoints } from './endpoints.js';
 import { postMessage } from './http-send.js';
-import { fetchPresence } from './presence-fetch.js';
 import type { PendingSend } from './outbox.js';
-import { parseServerEvent } from './protocol.js';
+import type { FetchFunction } from './platform.js';
+import { fetchPresence } from './presence-fetch.js';
 import type { Transport, TransportContext, TransportHandlers } from './transport.js';
 
 const POLL_TIMEOUT_S = 25;
@@ -26,7 +27,8 @@ export class PollTransport implements Transport {
   private presenceTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly base: string,
+    private readonly fetch: FetchFunction,
+    private readonly endpoints: Endpoints,
     private readonly context: TransportContext,
     private readonly handlers: TransportHandlers,
   ) {}
@@ -38,7 +40,7 @@ export class PollTransport implements Transport {
   private startPresence(): void {
     const refresh = (): void => {
       for (const room of this.context.rooms()) {
-        void fetchPresence(this.base, room).then((nicks) => {
+        void fetchPresence(this.fetch, this.endpoints, room).then((nicks) => {
           if (nicks && !this.closed && this.context.rooms().includes(room)) this.handlers.onPresenceSnapshot(room, nicks);
         });
       }
@@ -61,7 +63,7 @@ export class PollTransport implements Transport {
   }
 
   send(item: PendingSend): void {
-    void postMessage(this.base, item, this.context.nick(), (event) => {
+    void postMessage(this.fetch, this.endpoints, item, this.context.nick(), (event) => {
       if (!this.closed) this.handlers.onEvent(event);
     });
   }
@@ -101,7 +103,11 @@ export class PollTransport implements Transport {
       controller.abort();
     }, timeoutS * 1000 + POLL_GRACE_MS);
     try {
-      const response = await fetch(`${this.base}/poll?${params.toString()}`, { signal: controller.signal, cache: 'no-store' });
+      const response = await this.fetch(`${this.endpoints.httpBase}/poll?${params.toString()}`, {
+        signal: controller.signal,
+        cache: 'no-store',
+        headers: requestHeaders(this.endpoints, false),
+      });
       const body: unknown = await response.json().catch(() => undefined);
       if (this.closed) return 'aborted';
       if (response.status === 400 && isRecord(body) && isRecord(body.error) && body.error.code === 'bad_cursor') {

@@ -1,10 +1,11 @@
-import { encodeCursor } from './cursor.js';
+import { encodeCursor, isRetryable, type AckEvent, type ChatMessage, type ErrorEvent, type RoomPosition, type ServerEvent } from '@chat/protocol';
 import { Emitter } from './emitter.js';
+import { endpointsOf, type Endpoints } from './endpoints.js';
 import { Outbox, type PendingSend } from './outbox.js';
+import { resolvePlatform, type EventSourceConstructor, type FetchFunction, type Platform, type WebSocketConstructor } from './platform.js';
 import { PresenceBook } from './presence-book.js';
-import type { ChatMessage, ErrorEvent, ServerEvent } from './protocol.js';
 import { RoomPositions } from './room-positions.js';
-import { availableTransports, createTransport, type Endpoints } from './transport-factory.js';
+import { availableTransports, createTransport } from './transport-factory.js';
 import { TransportPicker } from './transport-picker.js';
 import { probeWebSocket } from './upgrade-probe.js';
 import type { Transport, TransportClose, TransportContext, TransportName } from './transport.js';
@@ -29,20 +30,56 @@ export interface ChatClientEvents {
   nick: string;
 }
 
-export interface ChatClientOptions extends Endpoints {
-  readonly nick: string;
+/** A stored send: where the message is in its room. */
+export interface SendAck extends RoomPosition {
+  readonly room: string;
+  readonly cid: string;
+  readonly ts: number;
+  /** The server had stored this cid before (a retry): nothing new was stored. */
+  readonly duplicate: boolean;
+}
+
+/** A send the server refused for good (not a temporary failure: those are retried). */
+export class SendError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly cid: string,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+export interface ChatClientOptions {
+  /** The server or load balancer, e.g. `http://localhost:8080`. */
+  readonly url: string;
   readonly rooms: readonly string[];
-  /** Transports to use, best first; by default what the browser has. */
+  /** The nick to use; a guest nick from the server when absent (a token's nick always wins). */
+  readonly nick?: string;
+  /** A JWT when the server requires one. */
+  readonly token?: string;
+  /** Transports to use, best first; by default every one this platform has. */
   readonly transports?: readonly TransportName[];
+  /** In Node: `WebSocket` from 'ws'. Browsers have their own. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** In Node: `EventSource` from 'eventsource'. Browsers have their own. */
+  readonly EventSource?: EventSourceConstructor;
+  /** Defaults to the platform's fetch. */
+  readonly fetch?: FetchFunction;
   /** While on a fallback, how often to check whether WebSocket works again (default 60 s). */
   readonly upgradeProbeMs?: number;
+}
+
+interface AckWaiter {
+  resolve(ack: SendAck): void;
+  reject(error: SendError): void;
 }
 
 const RESEND_CHECK_MS = 2_000;
 const UPGRADE_PROBE_MS = 60_000;
 const PROBE_TIMEOUT_MS = 5_000;
 const RESEND_AFTER_MS = 8_000;
-const TRANSIENT_ERRORS = new Set(['rate_limited', 'unavailable', 'broker_unavailable', 'draining']);
 
 /** A chat connection that picks a transport, reconnects, resumes, dedupes and retries sends. */
 export class ChatClient extends Emitter<ChatClientEvents> {
@@ -50,6 +87,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly presence = new PresenceBook();
   private readonly outbox = new Outbox();
   private readonly picker: TransportPicker;
+  private readonly endpoints: Endpoints;
+  private readonly platform: Platform;
+  private readonly ackWaiters = new Map<string, AckWaiter>();
   private readonly roomList: string[];
   private nickname: string;
   private transport: Transport | undefined;
@@ -63,9 +103,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   constructor(private readonly options: ChatClientOptions) {
     super();
-    this.picker = new TransportPicker(options.transports ?? availableTransports());
+    this.endpoints = endpointsOf(options.url, options.token);
+    this.platform = resolvePlatform(options);
+    this.picker = new TransportPicker(options.transports ?? availableTransports(this.platform));
     this.roomList = [...new Set(options.rooms)];
-    this.nickname = options.nick;
+    this.nickname = options.nick ?? '';
     this.status = { state: 'stopped', transport: this.picker.current };
   }
 
@@ -125,17 +167,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emit('nick', nick);
   }
 
-  /** Queues a message; it is sent now if connected and retried with the same cid until acknowledged. */
-  send(room: string, text: string): PendingSend {
+  /**
+   * Sends a message: now if connected, else once connected, retried with the same cid until the
+   * server stores it. Resolves once stored; rejects with SendError if the server refuses it for good.
+   */
+  send(room: string, text: string): Promise<SendAck> {
     const item = this.outbox.add(room, text);
+    const acked = new Promise<SendAck>((resolve, reject) => this.ackWaiters.set(item.cid, { resolve, reject }));
     this.emitOutbox();
     if (this.connected && Date.now() >= this.holdSendsUntil && this.outbox.attempt(item)) this.transport?.send(item);
-    return item;
+    return acked;
   }
 
   /** Forgets a failed send the user dismissed. */
   discard(cid: string): void {
     this.outbox.discard(cid);
+    this.ackWaiters.get(cid)?.reject(new SendError('discarded', 'the send was discarded', cid));
+    this.ackWaiters.delete(cid);
     this.emitOutbox();
   }
 
@@ -161,9 +209,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       rooms: () => this.roomList,
       nick: () => this.nickname,
       position: (room) => this.positions.get(room),
-      cursor: (rooms) => encodeCursor(this.positions.snapshot(), rooms),
+      cursor: (rooms) => this.cursorFor(rooms),
     };
-    const transport: Transport = createTransport(name, this.options, context, {
+    const transport: Transport = createTransport(name, this.endpoints, this.platform, context, {
       onOpen: (node) => this.transport === transport && this.onOpen(name, node),
       onNode: (node) => this.transport === transport && this.setStatus({ ...this.status, node }),
       onEvent: (event) => this.transport === transport && this.onEvent(event),
@@ -191,12 +239,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private watchForUpgrade(): void {
     clearInterval(this.upgradeTimer);
     this.upgradeTimer = undefined;
-    if (this.picker.upgradeTarget !== 'websocket') return;
+    const WebSocketClass = this.platform.WebSocket;
+    if (this.picker.upgradeTarget !== 'websocket' || !WebSocketClass) return;
     let probing = false;
     this.upgradeTimer = setInterval(() => {
       if (probing || !this.connected) return;
       probing = true;
-      void probeWebSocket(this.options.wsUrl, PROBE_TIMEOUT_MS).then((works) => {
+      void probeWebSocket(WebSocketClass, this.endpoints.wsUrl, PROBE_TIMEOUT_MS).then((works) => {
         probing = false;
         if (works && !this.stopped && this.picker.upgradeTarget === 'websocket') this.upgradeToBest();
       });
@@ -238,7 +287,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case 'joined': {
         if (!this.roomList.includes(event.room)) return;
         const result = this.positions.applyJoined(event);
-        this.presence.reset(event.room, event.presence);
+        this.presence.reset(event.room, event.presence.map((member) => member.nick));
         for (const message of result.fresh) this.emit('message', { ...message, room: event.room });
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         if (result.maybeMissing) this.emit('gap', { room: event.room, reason: result.reason ?? 'messages may be missing' });
@@ -253,10 +302,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         return;
       case 'ack':
-        if (event.cid !== null && this.outbox.ack(event.cid)) this.emitOutbox();
+        this.onAck(event);
         return;
       case 'error':
         this.onServerError(event);
+        return;
+      case 'welcome':
+        // A token's nick, or the server's guest nick when we asked for none.
+        if (this.nickname === '' && event.nick !== '') {
+          this.nickname = event.nick;
+          this.emit('nick', event.nick);
+        }
         return;
       case 'nick':
         if (event.nick !== this.nickname) {
@@ -278,13 +334,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return;
     }
     if (event.code === 'draining') return;
-    const transient = event.retryAfterMs !== undefined || TRANSIENT_ERRORS.has(event.code);
-    if (transient && (event.cid !== undefined || event.about === 'send')) {
+    const transient = event.retryAfterMs !== undefined || isRetryable(event.code);
+    if (transient && (event.cid !== undefined || event.for === 'send')) {
       this.holdSendsUntil = Date.now() + (event.retryAfterMs ?? 1_000);
       return;
     }
     if (event.cid !== undefined) {
       this.outbox.fail(event.cid, event.message);
+      this.settleFailed(event.cid, event.code);
       this.emitOutbox();
     }
     this.emit('error', { code: event.code, message: event.message });
@@ -295,8 +352,36 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const due = this.outbox.due(olderThanMs);
     for (const item of due) {
       if (this.outbox.attempt(item)) this.transport.send(item);
+      else this.settleFailed(item.cid, 'not_acknowledged');
     }
     if (due.length > 0) this.emitOutbox();
+  }
+
+  private onAck(event: AckEvent): void {
+    if (event.cid === null) return;
+    const item = this.outbox.ack(event.cid);
+    const waiter = this.ackWaiters.get(event.cid);
+    this.ackWaiters.delete(event.cid);
+    waiter?.resolve({ room: event.room, epoch: event.epoch, offset: event.offset, ts: event.ts, cid: event.cid, duplicate: event.duplicate });
+    if (item) this.emitOutbox();
+  }
+
+  /** Rejects the send's promise once the outbox has given up on it. */
+  private settleFailed(cid: string, code: string): void {
+    const item = this.outbox.get(cid);
+    if (item?.state !== 'failed') return;
+    this.ackWaiters.get(cid)?.reject(new SendError(code, item.error ?? 'the send failed', cid));
+    this.ackWaiters.delete(cid);
+  }
+
+  /** A resume cursor for a fresh stream or poll loop over these rooms, from our positions. */
+  private cursorFor(rooms: readonly string[]): string | undefined {
+    const positions = new Map<string, RoomPosition>();
+    for (const room of rooms) {
+      const position = this.positions.get(room);
+      if (position) positions.set(room, position);
+    }
+    return positions.size > 0 ? encodeCursor(positions) : undefined;
   }
 
   private emitOutbox(): void {

@@ -1,7 +1,8 @@
-import { parseJson } from './guards.js';
+import { parseJson, parseServerEvent } from '@chat/protocol';
+import { withToken, type Endpoints } from './endpoints.js';
 import { postMessage } from './http-send.js';
 import type { PendingSend } from './outbox.js';
-import { parseServerEvent } from './protocol.js';
+import { EVENTSOURCE_CLOSED, type EventSourceConstructor, type EventSourceLike, type FetchFunction } from './platform.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
 const EVENT_NAMES = ['welcome', 'joined', 'message', 'presence', 'error'] as const;
@@ -13,13 +14,15 @@ const EVENT_NAMES = ['welcome', 'joined', 'message', 'presence', 'error'] as con
  */
 export class SseTransport implements Transport {
   readonly name = 'sse';
-  private source: EventSource | undefined;
+  private source: EventSourceLike | undefined;
   private opened = false;
   private closed = false;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly base: string,
+    private readonly EventSourceClass: EventSourceConstructor,
+    private readonly fetch: FetchFunction,
+    private readonly endpoints: Endpoints,
     private readonly context: TransportContext,
     private readonly handlers: TransportHandlers,
   ) {}
@@ -41,7 +44,7 @@ export class SseTransport implements Transport {
   }
 
   send(item: PendingSend): void {
-    void postMessage(this.base, item, this.context.nick(), (event) => {
+    void postMessage(this.fetch, this.endpoints, item, this.context.nick(), (event) => {
       if (!this.closed) this.handlers.onEvent(event);
     });
   }
@@ -54,16 +57,18 @@ export class SseTransport implements Transport {
 
   private url(): string {
     const rooms = this.context.rooms();
-    const params = new URLSearchParams({ rooms: rooms.join(','), nick: this.context.nick() });
+    const params = withToken(new URLSearchParams({ rooms: rooms.join(',') }), this.endpoints);
+    const nick = this.context.nick();
+    if (nick !== '') params.set('nick', nick);
     const cursor = this.context.cursor(rooms);
     if (cursor) params.set('lastEventId', cursor);
-    return `${this.base}/sse?${params.toString()}`;
+    return `${this.endpoints.httpBase}/sse?${params.toString()}`;
   }
 
   private open(): void {
-    let source: EventSource;
+    let source: EventSourceLike;
     try {
-      source = new EventSource(this.url());
+      source = new this.EventSourceClass(this.url());
     } catch (error) {
       queueMicrotask(() => this.finish(`EventSource refused: ${String(error)}`));
       return;
@@ -73,7 +78,7 @@ export class SseTransport implements Transport {
     clearTimeout(this.openTimer);
     this.openTimer = setTimeout(() => this.finish('no welcome in time'), OPEN_TIMEOUT_MS);
     for (const name of EVENT_NAMES) {
-      source.addEventListener(name, (event) => this.onEvent(name, event));
+      source.addEventListener(name, (event) => this.onEvent(source, name, event));
     }
   }
 
@@ -83,35 +88,34 @@ export class SseTransport implements Transport {
     this.open();
   }
 
-  private onEvent(name: (typeof EVENT_NAMES)[number], event: Event): void {
-    if (this.closed || event.currentTarget !== this.source) return;
+  private onEvent(source: EventSourceLike, name: (typeof EVENT_NAMES)[number], event: unknown): void {
+    if (this.closed || source !== this.source) return;
     // `event: error` from the server and the EventSource's own connection error share one name;
     // only the server's carries data.
-    if (!(event instanceof MessageEvent) || typeof event.data !== 'string') {
-      if (name === 'error') this.onConnectionError();
+    const data = typeof event === 'object' && event !== null ? (event as { data?: unknown }).data : undefined;
+    if (typeof data !== 'string') {
+      if (name === 'error') this.onConnectionError(source);
       return;
     }
-    const parsed = parseServerEvent(parseJson(event.data), name);
+    const parsed = parseServerEvent(parseJson(data), name);
     if (!parsed) return;
     if (parsed.type === 'welcome') {
       clearTimeout(this.openTimer);
       this.openTimer = undefined;
-      // Also after the browser's own reconnect: the stream may now come from another node.
+      // Also after the stream's own reconnect: it may now come from another node.
       this.opened = true;
       this.handlers.onOpen(parsed.node);
     }
     this.handlers.onEvent(parsed);
   }
 
-  private onConnectionError(): void {
-    const source = this.source;
-    if (!source) return;
-    if (source.readyState === EventSource.CLOSED) {
+  private onConnectionError(source: EventSourceLike): void {
+    if (source.readyState === EVENTSOURCE_CLOSED) {
       // A non-200 answer or a wrong content type: EventSource gives up, so do we.
       this.finish('the stream was refused');
     } else if (this.opened) {
-      // The browser reconnects by itself with Last-Event-ID; wait for its new welcome.
-      this.handlers.onInterrupted('stream interrupted, the browser is reconnecting');
+      // EventSource reconnects by itself with Last-Event-ID; wait for its new welcome.
+      this.handlers.onInterrupted('stream interrupted, reconnecting');
       clearTimeout(this.openTimer);
       this.openTimer = setTimeout(() => this.finish('the stream did not come back'), OPEN_TIMEOUT_MS * 3);
     }

@@ -1,4 +1,4 @@
-import { ChatError } from '../errors.js';
+import { ChatError } from './errors.js';
 
 const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 // Control characters (C0, DEL, C1) and the line/paragraph separators have no place in a nick.
@@ -14,15 +14,20 @@ export function validateRoom(room: unknown): string {
   return room;
 }
 
+/** The trimmed nick when it is valid (1-32 characters, no control characters), else undefined. */
+export function cleanNick(nick: unknown): string | undefined {
+  if (typeof nick !== 'string') return undefined;
+  const trimmed = nick.trim();
+  const length = [...trimmed].length;
+  return length >= 1 && length <= 32 && !CONTROL.test(trimmed) ? trimmed : undefined;
+}
+
 /** Returns the trimmed nick or throws `invalid_nick`. */
 export function validateNick(nick: unknown): string {
   if (typeof nick !== 'string') throw new ChatError('invalid_nick', 'nick must be a string');
-  const trimmed = nick.trim();
-  const length = [...trimmed].length;
-  if (length < 1 || length > 32 || CONTROL.test(trimmed)) {
-    throw new ChatError('invalid_nick', 'nick must be 1-32 characters without control characters');
-  }
-  return trimmed;
+  const clean = cleanNick(nick);
+  if (clean === undefined) throw new ChatError('invalid_nick', 'nick must be 1-32 characters without control characters');
+  return clean;
 }
 
 /** Returns the text or throws `invalid_text` / `text_too_long`. */

@@ -1,5 +1,5 @@
 import type { PendingSend } from './outbox.js';
-import type { RoomPosition, ServerEvent } from './protocol.js';
+import type { RoomPosition, ServerEvent } from '@chat/protocol';
 
 export type TransportName = 'websocket' | 'sse' | 'long-poll';
 

@@ -1,0 +1,25 @@
+export type { RoomPosition, ChatMessage } from './types.js';
+export { ERRORS, DISCONNECTS, ChatError, isErrorCode, isRetryable, disconnectOfCloseCode } from './errors.js';
+export type { ErrorCode, DisconnectCause, DisconnectSpec, Reconnect } from './errors.js';
+export { isRecord, isString, isOffset, isFiniteNumber, parseJson, type JsonRecord } from './guards.js';
+export { isValidRoom, validateRoom, validateNick, validateText, validateCid, parseRoomList, cleanNick } from './names.js';
+export { encodeCursor, decodeCursor, type Cursor } from './cursor.js';
+export { parseLineCommand, formatOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
+export { parseClientFrame } from './client-frames.js';
+export type { ClientFrame, ClientFrameType, UncheckedClientFrame, JoinFrame, LeaveFrame, SendFrame, NickFrame, PingFrame } from './client-frames.js';
+export { messageEvent, encodeServerEvent } from './server-events.js';
+export type {
+  ServerEvent,
+  ServerEventType,
+  WelcomeEvent,
+  JoinedEvent,
+  MessageEvent,
+  PresenceEvent,
+  PresenceEntry,
+  AckEvent,
+  LeftEvent,
+  NickEvent,
+  PongEvent,
+  ErrorEvent,
+} from './server-events.js';
+export { parseServerEvent, parseChatMessage } from './parse-server-event.js';
