@@ -14,6 +14,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Validates docker-compose.yml without a Docker engine (`docker-compose config -q`).
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# The network fault suites (test/network) cut and thin out loopback links with iptables rules.
+command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || missing+=(iptables)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
