@@ -17,16 +17,16 @@ const resources = new Resources();
 let node: TestNode;
 let honest: HonestPair;
 
-const alice = signToken({ sub: 'alice', nick: 'Alice', rooms: ['team-*', 'lobby'], exp: now() + 3600 }, SECRET);
-const bob = signToken({ sub: 'bob', nick: 'Bob', rooms: ['team-*', 'lobby'] }, SECRET);
-const mallory = signToken({ sub: 'mallory', nick: 'Mallory', rooms: ['team-*', 'lobby'] }, SECRET);
+const alice = await signToken({ sub: 'alice', nick: 'Alice', rooms: ['team-*', 'lobby'], exp: now() + 3600 }, SECRET);
+const bob = await signToken({ sub: 'bob', nick: 'Bob', rooms: ['team-*', 'lobby'] }, SECRET);
+const mallory = await signToken({ sub: 'mallory', nick: 'Mallory', rooms: ['team-*', 'lobby'] }, SECRET);
 
 /** Every way a token can be wrong; none of them may open anything. */
 const BAD_TOKENS: ReadonlyArray<readonly [string, string | undefined]> = [
   ['missing', undefined],
-  ['signed with another secret', signToken({ sub: 'eve', nick: 'Eve' }, OTHER_SECRET)],
-  ['expired', signToken({ sub: 'eve', exp: now() - 60 }, SECRET)],
-  ['not valid yet', signToken({ sub: 'eve', nbf: now() + 3600 }, SECRET)],
+  ['signed with another secret', await signToken({ sub: 'eve', nick: 'Eve' }, OTHER_SECRET)],
+  ['expired', await signToken({ sub: 'eve', exp: now() - 60 }, SECRET)],
+  ['not valid yet', await signToken({ sub: 'eve', nbf: now() + 3600 }, SECRET)],
   ["alg 'none' without a signature", forgeToken({ alg: 'none', typ: 'JWT' }, { sub: 'eve' }, undefined)],
   ["alg 'none' with a real signature", forgeToken({ alg: 'none', typ: 'JWT' }, { sub: 'eve' }, SECRET)],
   ['alg HS512 with a real HS256 signature', forgeToken({ alg: 'HS512', typ: 'JWT' }, { sub: 'eve' }, SECRET)],
@@ -148,7 +148,7 @@ describe('room patterns: a token for team-* cannot reach room secret', () => {
   });
 
   it('a line client whose token does not allow lobby is told forbidden and cannot post there', async () => {
-    const teamOnly = signToken({ sub: 'carol', nick: 'Carol', rooms: ['team-*'] }, SECRET);
+    const teamOnly = await signToken({ sub: 'carol', nick: 'Carol', rooms: ['team-*'] }, SECRET);
     const line = resources.track(await connectLineWithToken(node, teamOnly));
     await line.waitForLine(/^status ! forbidden: /);
     await honest.receiver.join('lobby').catch(() => undefined);

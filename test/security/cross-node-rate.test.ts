@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signToken } from '../../services/gateway/src/auth/token.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { Collector } from '../helpers/wait.js';
+import { startRedisServer, type RedisServer, Collector } from '@chat/testkit';
 
 const SECRET = 'cross-node-rate-secret-0123456789';
 const BURST = 3;
@@ -13,7 +12,7 @@ type Frame = { type: string; code?: string; retryAfterMs?: number; cid?: string 
 
 /** A /ws client authenticated as `user`, recording every frame. */
 async function connect(node: TestNode, user: string): Promise<{ socket: WebSocket; frames: Collector<Frame> }> {
-  const token = signToken({ sub: user, exp: Math.floor(Date.now() / 1000) + 600 }, SECRET);
+  const token = await signToken({ sub: user, exp: Math.floor(Date.now() / 1000) + 600 }, SECRET);
   const socket = new WebSocket(`${node.ws}/ws?token=${token}`);
   const frames = new Collector<Frame>();
   socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Frame));
@@ -60,7 +59,7 @@ describe('a user\'s send budget is shared across nodes', () => {
   });
 
   it('the same budget covers POST from a token holder, on any node', async () => {
-    const token = signToken({ sub: 'poster', exp: Math.floor(Date.now() / 1000) + 600 }, SECRET);
+    const token = await signToken({ sub: 'poster', exp: Math.floor(Date.now() / 1000) + 600 }, SECRET);
     const post = (node: TestNode, text: string) =>
       fetch(`${node.http}/rooms/budget/messages`, {
         method: 'POST',

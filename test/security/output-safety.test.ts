@@ -92,7 +92,7 @@ describe('SSE framing cannot be broken from user data', () => {
     const client = resources.track(await JsonWsClient.connect(node.ws));
     expect((await client.expectError({ type: 'nick', nick: 'a\r\nid: evil' })).code).toBe('invalid_nick');
     expect((await client.expectError({ type: 'join', room: 'a\nb' })).code).toBe('invalid_room');
-    const badNickToken = signToken({ sub: 'x', nick: 'a\r\nevent: evil' }, SECRET);
+    const badNickToken = await signToken({ sub: 'x', nick: 'a\r\nevent: evil' }, SECRET);
     const refused = await httpRequest(authed, `/sse?rooms=ok&token=${encodeURIComponent(badNickToken)}`);
     expect(refused.status).toBe(401);
     await honest.check();

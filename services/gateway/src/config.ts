@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { RedisBrokerOptions } from '@chat/core';
+import { readPublicKeyFile, type AuthSettings, type PublicKeyPem } from './auth/auth-settings.js';
 
 type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
 
@@ -29,6 +30,20 @@ const addresses = z
     const at = item.lastIndexOf(':');
     return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
   }));
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'must be an http:// or https:// URL')
+  .transform((value) => new URL(value));
+
+const publicKeyFile = z.string().transform((path, ctx): PublicKeyPem => {
+  try {
+    return readPublicKeyFile(path);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
 
 const schema = z.object({
   PORT: int(8080, 0, 65535),
@@ -59,6 +74,11 @@ const schema = z.object({
   RATE_SENDS_BURST: int(40, 1),
   ALLOWED_ORIGINS: list,
   AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWKS_COOLDOWN_MS: int(30_000, 0),
+  AUTH_PUBLIC_KEY_FILE: publicKeyFile.optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: list,
   TRUSTED_PROXIES: list,
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
@@ -100,11 +120,29 @@ function toRedisTopology(env: Env): RedisTopology | undefined {
   return undefined;
 }
 
+/** AUTH_SECRET (HS256) may come with one of AUTH_JWKS_URL / AUTH_PUBLIC_KEY_FILE (RS256/ES256). */
+function toAuthSettings(env: Env): AuthSettings {
+  if (env.AUTH_JWKS_URL !== undefined && env.AUTH_PUBLIC_KEY_FILE !== undefined) {
+    throw new ConfigError('invalid configuration: set only one of AUTH_JWKS_URL, AUTH_PUBLIC_KEY_FILE (AUTH_SECRET may come with either)');
+  }
+  const enabled = env.AUTH_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined || env.AUTH_PUBLIC_KEY_FILE !== undefined;
+  for (const [name, set] of [['AUTH_ISSUER', env.AUTH_ISSUER !== undefined], ['AUTH_AUDIENCE', env.AUTH_AUDIENCE.length > 0]] as const) {
+    if (set && !enabled) throw new ConfigError(`invalid configuration: ${name}: only meaningful with AUTH_SECRET, AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE`);
+  }
+  return {
+    jwksCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
+    ...(env.AUTH_SECRET === undefined ? {} : { secret: env.AUTH_SECRET }),
+    ...(env.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: env.AUTH_JWKS_URL }),
+    ...(env.AUTH_PUBLIC_KEY_FILE === undefined ? {} : { publicKey: env.AUTH_PUBLIC_KEY_FILE }),
+    ...(env.AUTH_ISSUER === undefined ? {} : { issuer: env.AUTH_ISSUER }),
+    ...(env.AUTH_AUDIENCE.length === 0 ? {} : { audience: env.AUTH_AUDIENCE }),
+  };
+}
+
 function toConfig(env: Env) {
   return {
     port: env.PORT,
     host: env.HOST,
-    redisUrl: env.REDIS_URL,
     /** Where Redis is (single, cluster or sentinel), or undefined for the embedded broker. */
     redis: toRedisTopology(env),
     nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
@@ -125,7 +163,8 @@ function toConfig(env: Env) {
     rateSendsPerSec: env.RATE_SENDS_PER_SEC,
     rateSendsBurst: env.RATE_SENDS_BURST,
     allowedOrigins: env.ALLOWED_ORIGINS,
-    authSecret: env.AUTH_SECRET,
+    /** Which tokens are accepted (HS256 secret, JWKS or PEM key, issuer, audience); none = auth off. */
+    auth: toAuthSettings(env),
     trustedProxies: env.TRUSTED_PROXIES,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,

@@ -38,7 +38,7 @@ export class GatewayContext {
   ) {
     this.hub = new RoomHub(broker, { nodeId: config.nodeId, firstPageSize: 50, maxResume: config.historySize });
     this.trusted = trustedProxies(config.trustedProxies);
-    this.authenticator = createAuthenticator(config);
+    this.authenticator = createAuthenticator(config.auth, (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'AUTH_JWKS_URL: signing keys could not be fetched'));
   }
 
   clientIp(request: IncomingMessage): string {

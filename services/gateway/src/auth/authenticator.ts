@@ -1,6 +1,7 @@
 import { ChatError } from '@chat/protocol';
-import type { GatewayConfig } from '../config.js';
-import { ANONYMOUS, identityFromToken, type Identity } from './identity.js';
+import { authEnabled, type AuthSettings } from './auth-settings.js';
+import { ANONYMOUS, identityFromClaims, type Identity } from './identity.js';
+import { createTokenVerifier } from './token-verifier.js';
 
 /** Turns the token a client presents (or its absence) into an identity; throws `unauthorized`. */
 export interface Authenticator {
@@ -11,18 +12,14 @@ export interface Authenticator {
 const OPEN: Authenticator = { required: false, identify: () => Promise.resolve(ANONYMOUS) };
 
 /** The node's authenticator: everyone is anonymous without auth settings. */
-export function createAuthenticator(config: GatewayConfig): Authenticator {
-  const secret = config.authSecret;
-  if (secret === undefined) return OPEN;
+export function createAuthenticator(settings: AuthSettings, onKeysUnavailable?: (error: unknown) => void): Authenticator {
+  if (!authEnabled(settings)) return OPEN;
+  const verify = createTokenVerifier(settings, onKeysUnavailable);
   return {
     required: true,
-    identify: (token) => {
-      if (!token) return Promise.reject(new ChatError('unauthorized', 'a token is required (Authorization: Bearer or ?token=)'));
-      try {
-        return Promise.resolve(identityFromToken(token, secret));
-      } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
+    identify: async (token) => {
+      if (!token) throw new ChatError('unauthorized', 'a token is required (Authorization: Bearer or ?token=)');
+      return identityFromClaims(await verify(token));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ChatError, validateNick } from '@chat/protocol';
-import { verifyToken } from './token.js';
+import type { TokenClaims } from './token.js';
 
 /** Who a request speaks for: anonymous when auth is off, else the verified token's holder. */
 export interface Identity {
@@ -9,6 +9,8 @@ export interface Identity {
   readonly nick?: string;
   /** The token has `"admin": true`: it may see /admin. */
   readonly admin?: boolean;
+  /** The token has `"mod": true`: a moderator, who may edit and delete others' messages. */
+  readonly mod?: boolean;
   mayUseRoom(room: string): boolean;
 }
 
@@ -27,9 +29,8 @@ export function tokenOf(request: IncomingMessage): string | undefined {
   return url.searchParams.get('token') ?? undefined;
 }
 
-/** The identity a token proves; throws `unauthorized`. */
-export function identityFromToken(token: string, secret: string): Identity {
-  const claims = verifyToken(token, secret);
+/** The identity verified claims prove; throws `unauthorized` for a nick that is not a valid nick. */
+export function identityFromClaims(claims: TokenClaims): Identity {
   const patterns = (claims.rooms ?? ['*']).map(patternToRegExp);
   let nick: string;
   try {
@@ -37,5 +38,11 @@ export function identityFromToken(token: string, secret: string): Identity {
   } catch {
     throw new ChatError('unauthorized', 'token nick is not a valid nick');
   }
-  return { user: claims.sub, nick, ...(claims.admin === true ? { admin: true } : {}), mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)) };
+  return {
+    user: claims.sub,
+    nick,
+    ...(claims.admin === true ? { admin: true } : {}),
+    ...(claims.mod === true ? { mod: true } : {}),
+    mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)),
+  };
 }
