@@ -7,6 +7,7 @@ export default defineConfig({
       '@chat/protocol': fileURLToPath(new URL('./services/protocol/src/index.ts', import.meta.url)),
       '@chat/client': fileURLToPath(new URL('./services/client/src/index.ts', import.meta.url)),
       '@chat/core': fileURLToPath(new URL('./services/core/src/index.ts', import.meta.url)),
+      '@chat/testkit': fileURLToPath(new URL('./services/testkit/src/index.ts', import.meta.url)),
     },
   },
   test: {

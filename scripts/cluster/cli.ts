@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { freePort } from '../../test/helpers/free-port.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
-import { portIsFree } from './port-is-free.js';
+import { freePort, portIsFree } from '@chat/testkit';
 
 const usage = 'usage: npm run cluster -- [--gateways N] [--port P]';
 

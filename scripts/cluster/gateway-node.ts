@@ -1,7 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { eventually } from '../../test/helpers/wait.js';
-import { ManagedProcess, type ProcessExit } from './managed-process.js';
-import { httpStatus } from './probe.js';
+import { eventually, httpStatus, ManagedProcess, type ProcessExit } from '@chat/testkit';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const gatewayMain = 'services/gateway/dist/main.js';

@@ -1,16 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../test/helpers/free-port.js';
+import { freePort, RedisProcess, requireProgram, type ManagedProcess, type ProcessExit } from '@chat/testkit';
 import { GatewayNode, gatewayMain, repoRoot } from './gateway-node.js';
-import { LocalRedis } from './local-redis.js';
-import type { ManagedProcess, ProcessExit } from './managed-process.js';
 import { NginxProxy } from './nginx-proxy.js';
 
 export { GatewayNode } from './gateway-node.js';
-export { LocalRedis } from './local-redis.js';
 
 export interface LocalClusterOptions {
   /** Number of gateway processes (default 3). */
@@ -30,7 +26,7 @@ export interface LocalCluster {
   /** nginx's base URL, e.g. http://127.0.0.1:41234 */
   readonly url: string;
   readonly nodes: readonly GatewayNode[];
-  readonly redis: LocalRedis | undefined;
+  readonly redis: RedisProcess | undefined;
   readonly tempDir: string;
   /** Every process's recent output, for a failure report. */
   logs(): string;
@@ -40,16 +36,12 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-function requireProgram(name: string, hint: string): void {
-  if (spawnSync(name, ['-v'], { stdio: 'ignore' }).error) throw new Error(`${name} is not installed: ${hint}`);
-}
-
 /** Starts redis-server, N gateways and nginx with infra/nginx's config; resolves once all are ready. */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const { gateways = 3, env = {}, redis: withRedis = true, gatewayMain: main = gatewayMain } = options;
   if (gateways < 1) throw new Error('a cluster needs at least one gateway');
-  requireProgram('nginx', 'run `bash scripts/install-system-deps.sh`');
-  if (withRedis) requireProgram('redis-server', 'run `bash scripts/install-system-deps.sh`');
+  requireProgram('nginx');
+  if (withRedis) requireProgram('redis-server');
   if (!existsSync(join(repoRoot, main))) {
     throw new Error(`${main} is missing: run \`npm run build\` first`);
   }
@@ -58,7 +50,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   // Children are killed by ManagedProcess's exit hook; the temp dir goes with them.
   const removeTempDir = (): void => rmSync(tempDir, { recursive: true, force: true });
   process.once('exit', removeTempDir);
-  const redis = withRedis ? new LocalRedis(await freePort()) : undefined;
+  const redis = withRedis ? new RedisProcess({ port: await freePort() }) : undefined;
   const nodes: GatewayNode[] = [];
   for (let index = 1; index <= gateways; index++) {
     const port = await freePort();

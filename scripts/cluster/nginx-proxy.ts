@@ -1,7 +1,5 @@
-import { eventually } from '../../test/helpers/wait.js';
-import { ManagedProcess } from './managed-process.js';
+import { eventually, httpStatus, ManagedProcess } from '@chat/testkit';
 import { nginxArgs, writeNginxPrefix, type UpstreamServer } from './nginx-config.js';
-import { httpStatus } from './probe.js';
 
 /** nginx run unprivileged from a prefix directory, with infra/nginx's config rendered for local gateways. */
 export class NginxProxy {

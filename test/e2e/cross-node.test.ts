@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Collector } from '../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 import { reportFigures, useCluster } from './support/cluster-fixture.js';
 import { checkDelivery, sumReports } from './support/delivery-check.js';
 import type { Ack } from './support/events.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { e2eEnv, reportFigures, summarize, useCluster } from './support/cluster-fixture.js';
 import { allReconnects, busiestNode, connectReceivers, presence, startMixedSender, verifyEveryoneGotEverything, type Receivers } from './support/fault-scenario.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../scripts/cluster/local-cluster.js';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { reportFigures, summarize, useCluster } from './support/cluster-fixture.js';
 import { connectReceivers, startMixedSender, verifyEveryoneGotEverything, type Receivers } from './support/fault-scenario.js';
 import { postMessage } from './support/http-sender.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
-import { Collector } from '../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 import { useCluster } from './support/cluster-fixture.js';
 
 const cluster = useCluster({ gateways: 2 });

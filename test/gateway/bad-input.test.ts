@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer } from '@chat/testkit';
 import { isError, type ErrorFrame } from './helpers/frames.js';
 import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, postMessage } from './helpers/http-client.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@chat/testkit';
 import { range, type MessageFrame } from './helpers/frames.js';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, postMessage } from './helpers/http-client.js';

@@ -1,7 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/wait.js';
+import { startRedisServer, type RedisServer, eventually } from '@chat/testkit';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, poll, postMessage, presence, type PollAnswer } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer } from '@chat/testkit';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { history, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';

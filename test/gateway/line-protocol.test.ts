@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/wait.js';
+import { type RedisServer, eventually } from '@chat/testkit';
 import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { presence } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';

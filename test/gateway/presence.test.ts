@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/wait.js';
+import { type RedisServer, eventually } from '@chat/testkit';
 import { isPresence, type PresenceFrame } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, presence } from './helpers/http-client.js';

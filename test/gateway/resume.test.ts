@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer } from '@chat/testkit';
 import { isJoined, isMessage, offsetsOf, range, type JoinedFrame, type MessageFrame } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, poll, postMessage } from './helpers/http-client.js';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { RedisServer } from '../helpers/redis-server.js';
+import { type RedisServer } from '@chat/testkit';
 import { isAck, offsetsOf, range } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { metricValue, scrapeMetrics } from './helpers/http-client.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roomKeys } from '@chat/core';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { useClusterBrokers } from './support/cluster-brokers.js';
 import { runFailoverTraffic } from './support/failover-traffic.js';
 import { migrateSlotOf } from './support/migrate-slot.js';

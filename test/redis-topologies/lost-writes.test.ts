@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker, roomKeys, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
-import { Collector, eventually } from '../helpers/wait.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { Collector, eventually, startRedisServer, type RedisServer } from '@chat/testkit';
 
 // What a failover does to writes acked by the old primary but not yet replicated: the promoted
 // replica's room ends a few offsets earlier, and new sends reuse those offsets with other messages.

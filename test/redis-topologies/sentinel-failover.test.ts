@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker, type Broker } from '@chat/core';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { startSentinelSet, type LocalSentinelSet } from './support/redis-sentinel.js';
 import { runFailoverTraffic } from './support/failover-traffic.js';
 

@@ -6,7 +6,7 @@ import { TcpLineClient } from '../gateway/helpers/line-clients.js';
 import { readyLineClient, outputLine } from '../gateway/helpers/lobby.js';
 import { presence } from '../gateway/helpers/http-client.js';
 import { Resources } from '../gateway/helpers/resources.js';
-import { Collector, eventually } from '../helpers/wait.js';
+import { Collector, eventually } from '@chat/testkit';
 import { HonestPair } from './helpers/honest.js';
 import { errorCodeOf, holdStream, holdWs, httpRequest, probeWs } from './helpers/probes.js';
 

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { signToken } from '../../services/gateway/src/auth/token.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { Collector } from '../helpers/wait.js';
+import { startRedisServer, type RedisServer, Collector } from '@chat/testkit';
 
 const SECRET = 'cross-node-rate-secret-0123456789';
 const BURST = 3;

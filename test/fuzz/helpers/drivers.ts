@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 import type { WsInput } from './arbitraries.js';
 import type { HttpReply } from './invariants.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../../services/gateway/src/config.js';
 import { createLogger } from '../../../services/gateway/src/logger.js';
 import { GatewayNode } from '../../../services/gateway/src/node.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '@chat/testkit';
 import type { Resources } from './resources.js';
 
 /** Environment settings as the gateway reads them (strings, like process.env). */

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 import { isAck, isError, isJoined, isMessage, parseFrame, type AckFrame, type ErrorFrame, type JoinedFrame, type MessageFrame, type ServerFrame, type WelcomeFrame } from './frames.js';
 
 export interface CloseInfo {

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 
 /** What both line-protocol clients share: every line received, in order, and waits on them. */
 export abstract class LineClient {

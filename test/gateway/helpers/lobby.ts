@@ -1,4 +1,4 @@
-import { eventually } from '../../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { presence } from './http-client.js';
 import type { LineClient } from './line-clients.js';
 

@@ -1,5 +1,5 @@
 import { EventSource, type FetchLike } from 'eventsource';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 import type { JoinedFrame, MessageFrame, ServerFrame } from './frames.js';
 
 /** One SSE event as received: its `event:` type, `id:` (empty when none) and parsed JSON `data:`. */

@@ -1,5 +1,5 @@
 import { BrokerUnavailableError, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 
 /** What one failover run saw, for assertions and for the report. */
 export interface FailoverReport {

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { eventually } from '../../helpers/wait.js';
-import { freeClusterPort, RedisProcess } from './redis-process.js';
+import { eventually, freePortWithBus, RedisProcess } from '@chat/testkit';
 
 /** A 3-master / 3-replica Redis Cluster on loopback, owned by one test file. */
 export interface LocalRedisCluster {
@@ -27,17 +26,17 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-redis-cluster-'));
   const ports: number[] = [];
   while (ports.length < 6) {
-    const port = await freeClusterPort();
+    const port = await freePortWithBus();
     if (!ports.includes(port)) ports.push(port);
   }
   const processes = new Map(
     ports.map((port) => [
       port,
-      new RedisProcess(port, 'redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir,
-      ], dir),
+      new RedisProcess({
+        port,
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--dir', dir],
+        cwd: dir,
+      }),
     ]),
   );
   const clients = new Map<number, Redis>();
@@ -52,7 +51,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
   };
   const stop = async (): Promise<void> => {
     for (const connection of clients.values()) connection.disconnect();
-    await Promise.all([...processes.values()].map((proc) => proc.stop('SIGKILL')));
+    await Promise.all([...processes.values()].map((proc) => proc.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -102,7 +101,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     kill: async (port) => {
       clients.get(port)?.disconnect();
       clients.delete(port);
-      await processes.get(port)?.stop('SIGKILL');
+      await processes.get(port)?.kill();
     },
     restart: async (port) => {
       await processes.get(port)?.start();

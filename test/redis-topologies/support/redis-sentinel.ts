@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { eventually } from '../../helpers/wait.js';
-import { freeClusterPort, RedisProcess } from './redis-process.js';
+import { eventually, freePortWithBus, RedisProcess } from '@chat/testkit';
 
 export const SENTINEL_NAME = 'mymaster';
 
@@ -22,12 +21,12 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
   const dir = mkdtempSync(join(tmpdir(), 'chat-redis-sentinel-'));
   const ports: number[] = [];
   while (ports.length < 5) {
-    const port = await freeClusterPort();
+    const port = await freePortWithBus();
     if (!ports.includes(port)) ports.push(port);
   }
   const [primary, replica, ...sentinelPorts] = ports as [number, number, number, number, number];
   const server = (port: number, extra: string[]): RedisProcess =>
-    new RedisProcess(port, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra], dir);
+    new RedisProcess({ port, args: ['--dir', dir, ...extra], cwd: dir });
   const processes = new Map<number, RedisProcess>([
     [primary, server(primary, [])],
     [replica, server(replica, ['--replicaof', '127.0.0.1', String(primary)])],
@@ -48,7 +47,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
         '',
       ].join('\n'),
     );
-    processes.set(port, new RedisProcess(port, 'redis-sentinel', [config], dir));
+    processes.set(port, new RedisProcess({ port, command: 'redis-sentinel', args: [config], cwd: dir }));
   }
   const clients = new Map<number, Redis>();
   const client = (port: number): Redis => {
@@ -62,7 +61,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
   };
   const stop = async (): Promise<void> => {
     for (const connection of clients.values()) connection.disconnect();
-    await Promise.all([...processes.values()].map((proc) => proc.stop('SIGKILL')));
+    await Promise.all([...processes.values()].map((proc) => proc.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -97,7 +96,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
     kill: async (port) => {
       clients.get(port)?.disconnect();
       clients.delete(port);
-      await processes.get(port)?.stop('SIGKILL');
+      await processes.get(port)?.kill();
     },
     stop,
   };

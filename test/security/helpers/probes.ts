@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { JsonWsClient } from '../../gateway/helpers/json-ws-client.js';
 import { WsLineClient } from '../../gateway/helpers/line-clients.js';
 import type { TestNode } from '../../gateway/helpers/gateway-nodes.js';
-import { Collector } from '../../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 
 /** How a WebSocket attempt ended: refused at the upgrade (`status`), or opened and later closed. */
 export interface WsOutcome {
