@@ -1,8 +1,7 @@
 // Publish throughput of each broker and Redis round trips per publish, with a raw ioredis PUBLISH
 // loop on the same server as the baseline (figures are ratios: this machine is shared and noisy).
 // Usage: npm run bench:broker [-- --messages 20000]
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { startRedisServer } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { MemoryBroker, RedisBroker, type Broker, type ChatMessage } from '../src/index.js';
 
@@ -10,27 +9,6 @@ const argIndex = process.argv.indexOf('--messages');
 const MESSAGES = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 20_000;
 const IN_FLIGHT = 256;
 const TEXT = 'x'.repeat(100);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(port: number): Promise<() => void> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-  });
-  return () => child.kill('SIGKILL');
-}
 
 /** Runs `count` operations with at most IN_FLIGHT outstanding; returns operations per second. */
 async function throughput(count: number, operation: (i: number) => Promise<unknown>): Promise<number> {
@@ -68,9 +46,8 @@ async function commandStats(admin: Redis): Promise<{ total: number; evalsha: num
   return { total, evalsha };
 }
 
-const port = await freePort();
-const stopRedis = await startRedis(port);
-const url = `redis://127.0.0.1:${port}`;
+const server = await startRedisServer({ use: 'local' });
+const url = server.url;
 try {
   const admin = new Redis(url);
   const raw = new Redis(url, { enableAutoPipelining: true });
@@ -103,5 +80,5 @@ try {
   admin.disconnect();
   raw.disconnect();
 } finally {
-  stopRedis();
+  await server.stop();
 }

@@ -3,12 +3,11 @@
 // shared and noisy. Every process runs on this host: the cluster's gain needs cores (or hosts)
 // for its masters, so on a small box the ratio mostly shows the cost of the extra processes.
 // Usage: npx tsx services/core/bench/topology-bench.ts [--messages 20000] [--rooms 64]
-import { spawn } from 'node:child_process';
 import { RedisBroker, type RedisBrokerOptions } from '../src/index.js';
 
 type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
 import { startRedisCluster } from '../../../test/redis-topologies/support/redis-cluster.js';
-import { freeClusterPort } from '../../../test/redis-topologies/support/redis-process.js';
+import { startRedisServer } from '@chat/testkit';
 
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
@@ -51,25 +50,12 @@ async function run(topology: RedisTopology): Promise<Figures> {
   };
 }
 
-async function startSingleRedis(): Promise<{ url: string; stop: () => void }> {
-  const port = await freeClusterPort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
-}
-
-const single = await startSingleRedis();
+const single = await startRedisServer({ use: 'local' });
 let one: Figures;
 try {
   one = await run({ mode: 'single', url: single.url });
 } finally {
-  single.stop();
+  await single.stop();
 }
 const cluster = await startRedisCluster();
 let sharded: Figures;
