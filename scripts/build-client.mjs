@@ -20,3 +20,20 @@ await build({
   logLevel: 'warning',
 });
 console.log('built services/gateway/public/app.js');
+
+// The /admin page (services/gateway/admin-page/main.ts) into services/gateway/public/admin.js.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['services/gateway/admin-page/main.ts'],
+  outfile: 'services/gateway/public/admin.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  tsconfig: 'services/gateway/admin-page/tsconfig.json',
+  logLevel: 'warning',
+});
+console.log('built services/gateway/public/admin.js');

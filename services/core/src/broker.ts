@@ -1,4 +1,5 @@
 import type {
+  ChatMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
@@ -14,6 +15,21 @@ export type BrokerHealthEvent =
   | { readonly type: 'epoch_changed'; readonly room: string; readonly position: RoomPosition };
 
 export type BrokerHealthListener = (event: BrokerHealthEvent) => void;
+
+/** One gateway node as the cluster sees it: how old its last heartbeat is, and the state it reported (JSON). */
+export interface NodeEntry {
+  readonly id: string;
+  readonly ageMs: number;
+  readonly state: string;
+}
+
+/** Told what a broker does, for metrics. */
+export interface BrokerObserver {
+  /** A room message reached this node: once per node, before it is fanned out to members. */
+  readonly messageArrived?: (message: ChatMessage) => void;
+  /** A backend call (on Redis: one round trip) completed or failed after `seconds`. */
+  readonly roundTrip?: (seconds: number, failed: boolean) => void;
+}
 
 export interface BrokerOptions {
   /** Messages kept per room (approximately, for Redis streams). */
@@ -67,4 +83,11 @@ export interface Broker {
    * second, `burst` saved up. Resolves 0 when allowed, else the milliseconds until a token is free.
    */
   consumeRate(key: string, ratePerSec: number, burst: number): Promise<number>;
+
+  /** Records a heartbeat of node `nodeId` with its state (JSON, for /admin); a clean stop() removes it. */
+  nodeHeartbeat(nodeId: string, state: string): Promise<void>;
+  /** Every node whose last heartbeat is younger than the presence TTL, by id. */
+  nodeList(): Promise<readonly NodeEntry[]>;
+  /** Adds an observer of message arrivals and backend round trips; returns its removal. */
+  observe(observer: BrokerObserver): () => void;
 }

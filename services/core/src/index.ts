@@ -1,5 +1,5 @@
 export type * from './types.js';
-export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerOptions } from './broker.js';
+export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeEntry } from './broker.js';
 export { BrokerUnavailableError } from './errors.js';
 export { silentLogger, type EngineLogger } from './logger.js';
 export { MemoryBackend } from './memory/memory-backend.js';

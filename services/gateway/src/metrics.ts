@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BrokerObserver, ChatMessage } from '@chat/core';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type TransportName = 'ws' | 'ws_line' | 'sse' | 'poll' | 'tcp' | 'http';
 const TRANSPORTS: readonly TransportName[] = ['ws', 'ws_line', 'sse', 'poll', 'tcp', 'http'];
@@ -13,8 +14,23 @@ export class GatewayMetrics {
   published = 0;
   brokerReconnects = 0;
   brokerConnected = false;
+  /** Requests refused by a limit since start, by limit (for /admin). */
+  readonly limitViolations = new Map<string, number>();
   private readonly errors = new Counter({ name: 'chat_client_errors_total', help: 'Errors sent to clients, by code', labelNames: ['code'] as const, registers: [] });
   private readonly limits = new Counter({ name: 'chat_limit_violations_total', help: 'Requests refused by a limit, by limit', labelNames: ['limit'] as const, registers: [] });
+  private readonly deliveryLatency = new Histogram({
+    name: 'chat_delivery_latency_seconds',
+    help: 'From publish (on any node) to the message reaching this node, before fan-out to its members',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [],
+  });
+  private readonly brokerRoundTrips = new Histogram({
+    name: 'chat_broker_round_trip_seconds',
+    help: 'Duration of calls to the broker (on Redis: one round trip each), failed ones included',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [],
+  });
+  private readonly brokerErrors = new Counter({ name: 'chat_broker_errors_total', help: 'Broker calls that failed (Redis unreachable, timed out or refused)', registers: [] });
 
   constructor(nodeId: string) {
     this.registry.setDefaultLabels({ node: nodeId });
@@ -50,6 +66,9 @@ export class GatewayMetrics {
     );
     this.registry.registerMetric(this.errors);
     this.registry.registerMetric(this.limits);
+    this.registry.registerMetric(this.deliveryLatency);
+    this.registry.registerMetric(this.brokerRoundTrips);
+    this.registry.registerMetric(this.brokerErrors);
   }
 
   clientError(code: string): void {
@@ -58,5 +77,15 @@ export class GatewayMetrics {
 
   limitViolation(limit: string): void {
     this.limits.inc({ limit });
+    this.limitViolations.set(limit, (this.limitViolations.get(limit) ?? 0) + 1);
   }
+
+  /** Feeds the latency and round-trip histograms from the broker: `broker.observe(metrics.brokerObserver)`. */
+  readonly brokerObserver: BrokerObserver = {
+    messageArrived: (message: ChatMessage) => this.deliveryLatency.observe(Math.max(0, Date.now() - message.ts) / 1000),
+    roundTrip: (seconds: number, failed: boolean) => {
+      this.brokerRoundTrips.observe(seconds);
+      if (failed) this.brokerErrors.inc();
+    },
+  };
 }

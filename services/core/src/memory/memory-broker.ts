@@ -1,4 +1,5 @@
-import type { Broker, BrokerHealthListener, BrokerOptions } from '../broker.js';
+import type { Broker, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeEntry } from '../broker.js';
+import { BrokerObservers } from '../broker-observers.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { HealthEmitter } from '../health-emitter.js';
 import { LocalPresence } from '../local-presence.js';
@@ -15,6 +16,7 @@ import type {
   RoomPosition,
 } from '../types.js';
 import { MemoryBackend, type MemoryConnection } from './memory-backend.js';
+import { MemoryNodeRegistry } from './memory-node-registry.js';
 
 export interface MemoryBrokerOptions extends BrokerOptions {
   /** Share one backend between brokers to run several nodes in one process (tests). */
@@ -28,6 +30,8 @@ export class MemoryBroker implements Broker {
   private readonly registry: RoomRegistry;
   private readonly health = new HealthEmitter();
   private readonly localPresence = new LocalPresence();
+  private readonly observers = new BrokerObservers();
+  private readonly nodes: MemoryNodeRegistry;
   private readonly idempotencyWindow: number;
   private readonly connection: MemoryConnection;
   /** Linked to the backend; `connected` is reported only once rooms are resynchronised too. */
@@ -35,6 +39,7 @@ export class MemoryBroker implements Broker {
 
   constructor(private readonly options: MemoryBrokerOptions) {
     this.backend = options.backend ?? new MemoryBackend();
+    this.nodes = new MemoryNodeRegistry(this.backend, options.presenceTtlMs);
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
     this.connection = {
       deliver: (payload) => this.onPayload(payload),
@@ -72,6 +77,7 @@ export class MemoryBroker implements Broker {
   async stop({ cleanup = true }: { cleanup?: boolean } = {}): Promise<void> {
     this.localPresence.stopHeartbeat();
     if (cleanup) for (const [room, member] of this.localPresence.entries()) this.backend.presenceRemove(room, member.id);
+    if (cleanup) this.nodes.removeOwn();
     this.localPresence.clear();
     this.backend.disconnect(this.connection);
     this.linked = false;
@@ -143,6 +149,20 @@ export class MemoryBroker implements Broker {
     return this.backend.consumeRate(key, ratePerSec, burst);
   }
 
+  async nodeHeartbeat(nodeId: string, state: string): Promise<void> {
+    this.ensureConnected();
+    this.nodes.heartbeat(nodeId, state);
+  }
+
+  async nodeList(): Promise<readonly NodeEntry[]> {
+    this.ensureConnected();
+    return this.nodes.list();
+  }
+
+  observe(observer: BrokerObserver): () => void {
+    return this.observers.add(observer);
+  }
+
   private heartbeat(): void {
     if (!this.health.isConnected) return;
     const now = Date.now();
@@ -154,7 +174,10 @@ export class MemoryBroker implements Broker {
 
   private onPayload(payload: ChatMessage | PresenceEvent): void {
     if ('member' in payload) this.registry.receivePresence(payload);
-    else this.registry.receive(payload);
+    else {
+      this.observers.messageArrived(payload);
+      this.registry.receive(payload);
+    }
   }
 
   private ensureConnected(): void {

@@ -16,5 +16,11 @@ export function roomOfChannel(channel: string): string | undefined {
   return channel.slice(CHANNEL_PREFIX.length, -1);
 }
 
+/** The live gateway nodes: id → last heartbeat (zset, ms) and id → reported state (hash); one slot. */
+export const nodeKeys = {
+  seen: 'chat:{nodes}:seen',
+  state: 'chat:{nodes}:state',
+} as const;
+
 /** The key of a cross-node rate limit (its own slot: limits are not a room's). */
 export const rateKey = (key: string): string => `chat:rate:{${key}}`;

@@ -1,4 +1,5 @@
-import type { Broker, BrokerHealthListener, BrokerOptions } from '../broker.js';
+import type { Broker, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeEntry } from '../broker.js';
+import { BrokerObservers } from '../broker-observers.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { newEpochCandidate } from '../epoch.js';
 import { HealthEmitter } from '../health-emitter.js';
@@ -18,6 +19,7 @@ import type {
 } from '../types.js';
 import { rateKey, roomKeys, roomOfChannel } from './keys.js';
 import { RecentPayloads } from './recent-payloads.js';
+import { RedisNodeRegistry } from './node-registry.js';
 import type { LinkTimeouts } from './link-watchdog.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
@@ -50,6 +52,8 @@ export class RedisBroker implements Broker {
   private readonly readEpochs = new Map<string, string>();
   private readonly health = new HealthEmitter();
   private readonly localPresence = new LocalPresence();
+  private readonly observers = new BrokerObservers();
+  private readonly nodes: RedisNodeRegistry;
   private readonly logger: EngineLogger;
   private readonly idempotencyWindow: number;
   private resyncing = false;
@@ -62,6 +66,7 @@ export class RedisBroker implements Broker {
     const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
     this.redis = connectTopology(topology, options.nodeId, options.link);
     this.registry = new RoomRegistry(this.channelBackend());
+    this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs);
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => this.onResubscribed());
     this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
@@ -101,7 +106,7 @@ export class RedisBroker implements Broker {
     this.stopped = true;
     this.localPresence.stopHeartbeat();
     if (cleanup && this.commands.status === 'ready') {
-      await Promise.allSettled(this.localPresence.entries().map(([room, member]) => this.removePresence(room, member.id)));
+      await Promise.allSettled([...this.localPresence.entries().map(([room, member]) => this.removePresence(room, member.id)), this.nodes.removeOwn()]);
     }
     this.localPresence.clear();
     await this.redis.close(cleanup);
@@ -185,6 +190,18 @@ export class RedisBroker implements Broker {
     await this.announcePresence(room, member, ttlMs);
   }
 
+  async nodeHeartbeat(nodeId: string, state: string): Promise<void> {
+    await this.call(() => this.nodes.heartbeat(nodeId, state));
+  }
+
+  nodeList(): Promise<readonly NodeEntry[]> {
+    return this.call(() => this.nodes.list());
+  }
+
+  observe(observer: BrokerObserver): () => void {
+    return this.observers.add(observer);
+  }
+
   private announcePresence(room: string, member: PresenceMember, ttl = this.options.presenceTtlMs): Promise<number> {
     const keys = roomKeys(room);
     return this.call(() =>
@@ -231,11 +248,17 @@ export class RedisBroker implements Broker {
   /** Runs a Redis call; a connection problem becomes BrokerUnavailableError, a script error stays. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     if (!this.redis.isReady()) throw new BrokerUnavailableError();
+    const startedAt = performance.now();
+    let failed = true;
     try {
-      return await operation();
+      const result = await operation();
+      failed = false;
+      return result;
     } catch (error) {
       if (error instanceof Error && error.name === 'ReplyError') throw error;
       throw new BrokerUnavailableError();
+    } finally {
+      this.observers.roundTrip(startedAt, failed);
     }
   }
 
@@ -277,6 +300,7 @@ export class RedisBroker implements Broker {
       this.registry.receivePresence(decoded);
     } else {
       this.recent.remember(room, decoded.epoch, decoded.offset, payload);
+      this.observers.messageArrived(decoded);
       this.registry.receive(decoded);
     }
   }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { fileURLToPath } from 'node:url';
+import { mountAdminRoutes } from '../admin/routes-admin.js';
 import type { GatewayContext } from '../context.js';
 import { pollHandler } from '../transports/long-poll.js';
 import { sseHandler } from '../transports/sse.js';
@@ -26,11 +27,18 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat): { 
   app.use(staticFiles(PUBLIC_DIR));
   mountHealthRoutes(router, context);
   const stopApi = mountApiRoutes(router, context);
+  const stopAdmin = mountAdminRoutes(router, context);
+  const stopObserving = context.broker.observe(context.metrics.brokerObserver);
   mountSeedRoutes(router, context.config.nodeId);
   router.get('/sse', sseHandler(context, streams));
   router.get('/poll', pollHandler(context));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: Error) => context.logger.debug({ err: error.message }, 'koa error'));
-  return { app, stop: stopApi };
+  const stop = (): void => {
+    stopApi();
+    stopAdmin();
+    stopObserving();
+  };
+  return { app, stop };
 }
