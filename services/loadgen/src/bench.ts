@@ -8,7 +8,7 @@ import { parseOptions } from './options.js';
 import { runScenario } from './run-scenario.js';
 import { GATEWAY_MAIN } from './servers/ours.js';
 import { startServer } from './servers/index.js';
-import type { ServerKind } from './servers/types.js';
+import type { ServerKind, StartOptions } from './servers/types.js';
 import { emptyRow, type Row } from './scenarios/types.js';
 import { renderTable } from './report/table.js';
 import { equalLoad } from './report/equal-load.js';
@@ -25,14 +25,28 @@ function plannedScenarios(): string[] {
   return options.scenarios.flatMap((name) => (name === 'idle' ? options.idleCounts.map((count) => `idle:${count}`) : [name]));
 }
 
+/** The servers a scenario runs against: `scale` is about one gateway of ours. */
+function serversFor(scenario: string): readonly ServerKind[] {
+  return scenario === 'scale' ? options.servers.filter((kind) => kind === 'ours') : options.servers;
+}
+
+/** How to start a server for a scenario: `scale` runs one gateway with room for its sockets, `batched` turns on our write window. */
+function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
+  const nodeFlags = kind === 'ours' ? options.gatewayFlags : options.peerFlags;
+  if (scenario === 'scale') {
+    return { nodes: 1, nodeFlags, openFiles: options.scaleConnections + 1000, gatewayEnv: { WS_HEARTBEAT_MS: String(options.scaleHeartbeatMs) } };
+  }
+  if (scenario === 'batched') return { nodes: 2, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: String(options.writeBatchMs) } };
+  return { nodes: 2, nodeFlags };
+}
+
 async function runOne(scenario: string, kind: ServerKind): Promise<Row> {
   const label = scenario.replace(':', ' ');
   if (kind === 'ours' && !existsSync(GATEWAY_MAIN)) return { ...emptyRow(label, kind), note: 'gateway not built (services/gateway/dist/main.js missing)' };
-  const nodeFlags = kind === 'ours' && scenario === 'chat' ? options.gatewayFlags : [];
   log(`${label} × ${kind}: starting`);
   let server;
   try {
-    server = await startServer(kind, { nodes: 2, nodeFlags });
+    server = await startServer(kind, startOptionsFor(scenario, kind));
   } catch (error) {
     log(`${label} × ${kind}: server failed to start: ${String(error)}`);
     return { ...emptyRow(label, kind), note: `server failed to start: ${String(error).slice(0, 200)}` };
@@ -53,7 +67,7 @@ async function main(): Promise<void> {
   log(`bench ${options.quick ? 'quick' : 'full'}: servers ${options.servers.join(',')}, scenarios ${plannedScenarios().join(',')}`);
   const rows: Row[] = [];
   for (const scenario of plannedScenarios()) {
-    for (const kind of options.servers) rows.push(await runOne(scenario, kind));
+    for (const kind of serversFor(scenario)) rows.push(await runOne(scenario, kind));
   }
   const comparisons = equalLoad(rows);
   const table = renderTable(rows);

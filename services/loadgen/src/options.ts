@@ -17,19 +17,32 @@ export interface BenchOptions {
   readonly slowRate: number;
   readonly slowPad: number;
   readonly slowMs: number;
+  /** Paced broadcast: room size, the two paces, windows per run, and our write-batching window in `batched`. */
+  readonly pacedClients: number;
+  readonly pacedRate: number;
+  readonly batchedRate: number;
+  readonly pacedWindows: number;
+  readonly writeBatchMs: number;
+  /** Scale (`--scenario scale`, ours only, one gateway): connections, room size, heartbeat interval and idle window. */
+  readonly scaleConnections: number;
+  readonly scaleRoomSize: number;
+  readonly scaleHeartbeatMs: number;
+  readonly scaleIdleMs: number;
   readonly factor: number;
   readonly maxSteps: number;
   readonly stepMs: number;
   readonly generators: number;
-  /** Extra node flags for our gateway processes in the chat scenario, e.g. --cpu-prof. */
+  /** Extra node flags for our gateway processes, e.g. --cpu-prof. */
   readonly gatewayFlags: readonly string[];
+  /** Extra node flags for the peers' processes (Socket.IO, ceiling), to profile them alike. */
+  readonly peerFlags: readonly string[];
   readonly outDir: string;
 }
 
 const QUICK: BenchOptions = {
   quick: true,
   servers: ['ours', 'socketio', 'ceiling'],
-  scenarios: ['idle', 'chat', 'broadcast', 'slow'],
+  scenarios: ['idle', 'chat', 'broadcast', 'paced', 'batched', 'slow'],
   idleCounts: [1000],
   settleMs: 1000,
   chatClients: 100,
@@ -40,11 +53,21 @@ const QUICK: BenchOptions = {
   slowRate: 200,
   slowPad: 3900,
   slowMs: 5000,
+  pacedClients: 500,
+  pacedRate: 50,
+  batchedRate: 200,
+  pacedWindows: 2,
+  writeBatchMs: 20,
+  scaleConnections: 2000,
+  scaleRoomSize: 100,
+  scaleHeartbeatMs: 2000,
+  scaleIdleMs: 6000,
   factor: 2,
   maxSteps: 4,
   stepMs: 1000,
   generators: 2,
   gatewayFlags: [],
+  peerFlags: [],
   outDir: repoPath('bench-results'),
 };
 
@@ -61,6 +84,10 @@ const FULL: BenchOptions = {
   slowRate: 100,
   slowPad: 3900,
   slowMs: 20_000,
+  pacedWindows: 3,
+  scaleConnections: 100_000,
+  scaleHeartbeatMs: 5000,
+  scaleIdleMs: 30_000,
   factor: Math.SQRT2,
   maxSteps: 9,
   stepMs: 3000,
@@ -100,6 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         options.servers = kinds;
         break;
       }
+      case 'scenario':
       case 'scenarios':
         options.scenarios = list(value);
         break;
@@ -108,6 +136,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'gateway-flags':
         options.gatewayFlags = value.split(' ').filter(Boolean);
+        break;
+      case 'peer-flags':
+        options.peerFlags = value.split(' ').filter(Boolean);
         break;
       case 'out':
         options.outDir = value;

@@ -4,6 +4,8 @@ import { broadcastScenario } from './scenarios/broadcast.js';
 import { chatScenario, type AfterClimb } from './scenarios/chat.js';
 import { idleScenario } from './scenarios/idle.js';
 import { slowScenario } from './scenarios/slow.js';
+import { pacedScenario } from './scenarios/paced.js';
+import { scaleScenario } from './scenarios/scale.js';
 import type { Row } from './scenarios/types.js';
 import { redisRoundTrips, subscriptionFootprint } from './checks/redis-claims.js';
 
@@ -19,7 +21,7 @@ const redisClaims: AfterClimb = async (server, pool, layout, result) => {
   return { ...(await redisRoundTrips(server, pool, layout, rate, 10)), ...(await subscriptionFootprint(server, channelOf(server))) };
 };
 
-/** Runs one scenario (`idle:<n>`, `chat`, `broadcast`, `slow`) against a running server. */
+/** Runs one scenario (`idle:<n>`, `chat`, `broadcast`, `paced`, `batched`, `scale`, `slow`) against a running server. */
 export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const generators = options.generators;
   if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), options.settleMs, log);
@@ -35,6 +37,22 @@ export async function runScenario(name: string, server: ServerUnderTest, options
       return broadcastScenario(
         server,
         { clients: options.broadcastClients, generators, startRate: options.broadcastStartRate, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs },
+        log,
+      );
+    case 'paced':
+    case 'batched': {
+      const rate = name === 'paced' ? options.pacedRate : options.batchedRate;
+      const window = name === 'batched' && server.kind === 'ours' ? `, WRITE_BATCH_MS=${options.writeBatchMs}` : '';
+      return pacedScenario(
+        server,
+        { label: `${name} ${rate}/s × ${options.pacedClients}`, clients: options.pacedClients, generators, ratePerSec: rate, windows: options.pacedWindows, windowMs: options.stepMs },
+        log,
+      ).then((row) => (window ? { ...row, note: [`ours${window}`, row.note].filter(Boolean).join('; ') } : row));
+    }
+    case 'scale':
+      return scaleScenario(
+        server,
+        { connections: options.scaleConnections, roomSize: options.scaleRoomSize, heartbeatMs: options.scaleHeartbeatMs, idleMs: options.scaleIdleMs, settleMs: options.settleMs },
         log,
       );
     case 'slow':

@@ -22,7 +22,12 @@ export class BenchClient {
     private readonly stats: ClientStats,
   ) {
     this.roomJson = JSON.stringify(spec.room);
-    this.ws = new WebSocket(spec.url, { perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS, skipUTF8Validation: true });
+    this.ws = new WebSocket(spec.url, {
+      perMessageDeflate: false,
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+      skipUTF8Validation: true,
+      ...(spec.localAddress === undefined ? {} : { localAddress: spec.localAddress }),
+    });
     this.ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onFrame(data);
     });
@@ -45,6 +50,15 @@ export class BenchClient {
 
   get isOpen(): boolean {
     return this.phase === 'ready' && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** An idle client joins its room; resolves once joined. */
+  join(): Promise<void> {
+    if (!this.spec.idle || this.phase !== 'ready' || this.spec.protocol !== 'json') return Promise.reject(new Error(`cannot join in phase ${this.phase}`));
+    const joined = this.ready();
+    this.phase = 'joining';
+    this.ws.send(`{"type":"join","room":${this.roomJson}}`);
+    return joined;
   }
 
   /** Sends one message to the client's room. */

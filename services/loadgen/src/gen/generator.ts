@@ -18,20 +18,17 @@ function reply(message: Reply): void {
   process.send?.(message);
 }
 
-async function open(specs: readonly ClientSpec[], concurrency: number): Promise<Reply> {
+/** Runs `act` over `items`, `concurrency` at a time, and counts what succeeded. */
+async function eachLimited<T>(items: readonly T[], concurrency: number, act: (item: T) => Promise<void>): Promise<Reply> {
   let ok = 0;
   let failed = 0;
   const firstErrors: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < specs.length) {
-      const spec = specs[next++];
-      if (!spec) break;
-      const client = new BenchClient(spec, stats);
-      clients.push(client);
-      if (spec.sender) senders.push(client);
+    while (next < items.length) {
+      const item = items[next++] as T;
       try {
-        await client.ready();
+        await act(item);
         ok++;
       } catch (error) {
         failed++;
@@ -41,6 +38,36 @@ async function open(specs: readonly ClientSpec[], concurrency: number): Promise<
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return { kind: 'opened', ok, failed, firstErrors };
+}
+
+function open(specs: readonly ClientSpec[], concurrency: number): Promise<Reply> {
+  return eachLimited(specs, concurrency, (spec) => {
+    const client = new BenchClient(spec, stats);
+    clients.push(client);
+    if (spec.sender) senders.push(client);
+    return client.ready();
+  });
+}
+
+/** Idle clients join their rooms, `concurrency` at a time. */
+function joinAll(concurrency: number): Promise<Reply> {
+  return eachLimited(
+    clients.filter((client) => client.isOpen),
+    concurrency,
+    (client) => client.join(),
+  );
+}
+
+/** Every open sender sends one message, stamped with this moment. */
+function burst(pad: string): Reply {
+  const intended = nowMs();
+  let sent = 0;
+  for (const client of senders) {
+    if (!client.isOpen) continue;
+    client.send(benchText(intended, pad), `${process.pid}-${nextCid++}`);
+    sent++;
+  }
+  return { kind: 'ran', sent, lagMs: nowMs() - intended };
 }
 
 /** Sends at `ratePerSec` in aggregate, round-robin over the senders, for `durationMs`. */
@@ -82,6 +109,10 @@ async function handle(command: Command): Promise<Reply | undefined> {
       return run(command.ratePerSec, command.durationMs, command.pad);
     case 'counts':
       return { kind: 'counts', counts: stats.snapshot() };
+    case 'join':
+      return joinAll(command.concurrency);
+    case 'burst':
+      return burst(command.pad);
     case 'resume':
       return { kind: 'resumed', count: clients.filter((client) => client.resume()).length };
     case 'report': {

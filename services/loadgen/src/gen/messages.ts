@@ -9,8 +9,10 @@ export interface ClientSpec {
   readonly sender: boolean;
   /** Stops reading (pauses its socket) right after joining: a slow consumer. */
   readonly slow: boolean;
-  /** Only connect and wait for the welcome, join nothing (idle scenario). */
+  /** Only connect and wait for the welcome, join nothing (idle scenario; `join` joins `room` later). */
   readonly idle: boolean;
+  /** Source address to connect from (several 127.0.0.x multiply the ephemeral ports). */
+  readonly localAddress?: string;
 }
 
 /** Main → generator. */
@@ -18,6 +20,10 @@ export type Command =
   | { readonly kind: 'open'; readonly clients: readonly ClientSpec[]; readonly concurrency: number }
   | { readonly kind: 'run'; readonly ratePerSec: number; readonly durationMs: number; readonly pad: string }
   | { readonly kind: 'counts' }
+  /** Idle clients join their room now. */
+  | { readonly kind: 'join'; readonly concurrency: number }
+  /** Every sender sends one message now. */
+  | { readonly kind: 'burst'; readonly pad: string }
   | { readonly kind: 'resume' }
   | { readonly kind: 'report' }
   | { readonly kind: 'close' };

@@ -10,6 +10,26 @@ import type { ClientSpec, Command, Counts, Reply } from './messages.js';
 
 const GENERATOR = fileURLToPath(new URL('./generator.ts', import.meta.url));
 
+/** How many clients of a request became ready, and the first errors of those that did not. */
+export interface Opened {
+  readonly ok: number;
+  readonly failed: number;
+  readonly firstErrors: string[];
+}
+
+function sumOpened(replies: readonly Reply[]): Opened {
+  let ok = 0;
+  let failed = 0;
+  const firstErrors: string[] = [];
+  for (const reply of replies) {
+    if (reply.kind !== 'opened') continue;
+    ok += reply.ok;
+    failed += reply.failed;
+    firstErrors.push(...reply.firstErrors);
+  }
+  return { ok, failed, firstErrors: firstErrors.slice(0, 5) };
+}
+
 interface Generator {
   readonly child: ChildProcess;
   pending: ((reply: Reply) => void) | undefined;
@@ -68,18 +88,19 @@ export class GeneratorPool {
   }
 
   /** Opens clients; `perGenerator[i]` go to generator i. Returns how many are ready. */
-  async open(perGenerator: readonly (readonly ClientSpec[])[], concurrency = 200): Promise<{ ok: number; failed: number; firstErrors: string[] }> {
-    const replies = await this.requestAll(perGenerator.map((clients): Command => ({ kind: 'open', clients, concurrency })));
-    let ok = 0;
-    let failed = 0;
-    const firstErrors: string[] = [];
-    for (const reply of replies) {
-      if (reply.kind !== 'opened') continue;
-      ok += reply.ok;
-      failed += reply.failed;
-      firstErrors.push(...reply.firstErrors);
-    }
-    return { ok, failed, firstErrors: firstErrors.slice(0, 5) };
+  async open(perGenerator: readonly (readonly ClientSpec[])[], concurrency = 200): Promise<Opened> {
+    return sumOpened(await this.requestAll(perGenerator.map((clients): Command => ({ kind: 'open', clients, concurrency }))));
+  }
+
+  /** Idle clients join their rooms. */
+  async join(concurrency = 100): Promise<Opened> {
+    return sumOpened(await this.requestAll([{ kind: 'join', concurrency }]));
+  }
+
+  /** Every sender sends one message now; returns how many were sent. */
+  async burst(pad = ''): Promise<number> {
+    const replies = await this.requestAll([{ kind: 'burst', pad }]);
+    return replies.reduce((sum, reply) => sum + (reply.kind === 'ran' ? reply.sent : 0), 0);
   }
 
   /** Sends for `durationMs`; `ratesPerSec[i]` is generator i's aggregate rate. */

@@ -4,6 +4,8 @@
  * (as written by `node --cpu-prof`) and prints the top entries with their share;
  * `--callers=<function> [--depth=N]` instead shows which call paths that function's self time comes from;
  * `--inclusive=<fn>,<fn>` the inclusive time (self + callees) of each named function.
+ * `--timeline` prints the busy ms of each second; `--from=S --to=S` (seconds since the profile
+ * started) keeps only the samples of that window, e.g. the measured steps without start-up and joins.
  */
 import { readFileSync } from 'node:fs';
 
@@ -89,15 +91,54 @@ export function inclusiveTime(profiles: readonly CpuProfile[], names: readonly s
   return totals;
 }
 
+function isIdle(node: ProfileNode | undefined): boolean {
+  return node === undefined || node.callFrame.functionName === '(idle)';
+}
+
+/** The profile with only the samples taken between `fromS` and `toS` seconds after it started. */
+export function windowed(profile: CpuProfile, fromS: number, toS: number): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= fromS * 1e6 && at < toS * 1e6) {
+      samples.push(id);
+      timeDeltas.push(profile.timeDeltas[i] ?? 0);
+    }
+  });
+  return { nodes: profile.nodes, samples, timeDeltas };
+}
+
+/** Busy (not idle) milliseconds per second of a profile. */
+export function timeline(profile: CpuProfile): number[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const busy: number[] = [];
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    const second = Math.floor(at / 1e6);
+    if (!isIdle(byId.get(id))) busy[second] = (busy[second] ?? 0) + delta / 1000;
+  });
+  return Array.from(busy, (ms) => Math.round(ms ?? 0));
+}
+
 function main(argv: readonly string[]): void {
   const top = Number(argv.find((arg) => arg.startsWith('--top='))?.slice(6) ?? 25);
   const files = argv.filter((arg) => !arg.startsWith('--'));
   if (files.length === 0) throw new Error('usage: summarize-cpuprofile <file.cpuprofile>… [--top=N]');
+  const from = Number(argv.find((arg) => arg.startsWith('--from='))?.slice(7) ?? 0);
+  const to = Number(argv.find((arg) => arg.startsWith('--to='))?.slice(5) ?? Number.POSITIVE_INFINITY);
   const profiles = files.map((file) => {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!isCpuProfile(parsed)) throw new Error(`${file} is not a .cpuprofile`);
-    return parsed;
+    return windowed(parsed, from, to);
   });
+  if (argv.includes('--timeline')) {
+    files.forEach((file, i) => process.stdout.write(`${file}: busy ms per second: ${timeline(profiles[i] as CpuProfile).join(' ')}\n`));
+    return;
+  }
   const inclusive = argv.find((arg) => arg.startsWith('--inclusive='))?.slice(12);
   if (inclusive) {
     for (const [name, micros] of inclusiveTime(profiles, inclusive.split(','))) process.stdout.write(`${(micros / 1000).toFixed(0).padStart(7)} ms  ${name} (inclusive)\n`);

@@ -3,6 +3,7 @@ import { spawnTracked, stopChild } from '../util/children.js';
 import { freePort } from '../util/free-port.js';
 import { waitForHttpOk } from '../util/wait.js';
 import { REPO_ROOT } from '../util/paths.js';
+import { withOpenFiles } from '../util/open-files.js';
 
 /** One server node process listening on 127.0.0.1. */
 export interface NodeProcess {
@@ -21,6 +22,8 @@ export interface NodeLaunch {
   readonly name: string;
   /** Grace period between SIGTERM and SIGKILL (a draining node may need a few seconds). */
   readonly stopGraceMs?: number;
+  /** Open-file limit to raise the process to (see withOpenFiles). */
+  readonly openFiles?: number;
 }
 
 /**
@@ -30,7 +33,8 @@ export interface NodeLaunch {
  */
 export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess> {
   const port = await freePort();
-  const child = spawnTracked(process.execPath, launch.args, {
+  const { command, args } = launch.openFiles === undefined ? { command: process.execPath, args: [...launch.args] } : withOpenFiles(launch.openFiles, process.execPath, launch.args);
+  const child = spawnTracked(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: REPO_ROOT,
     env: { ...process.env, ...launch.env, PORT: String(port), HOST: '127.0.0.1' },

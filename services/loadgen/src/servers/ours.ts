@@ -25,7 +25,9 @@ export async function startOurs(options: StartOptions): Promise<ServerUnderTest>
           // All load comes from one client IP; the per-IP connection cap (default 1000) is off, as the rate limit is.
           MAX_CONNECTIONS_PER_IP: '0',
           DRAIN_TIMEOUT_MS: '2000',
+          ...options.gatewayEnv,
         },
+        ...(options.openFiles === undefined ? {} : { openFiles: options.openFiles }),
         stopGraceMs: 8000,
       }),
     },

@@ -33,4 +33,8 @@ export interface StartOptions {
   readonly nodeFlags: readonly string[];
   /** Number of nodes for clustered servers. */
   readonly nodes: number;
+  /** Extra environment for our gateway processes, e.g. WRITE_BATCH_MS (the peers ignore it). */
+  readonly gatewayEnv?: Readonly<Record<string, string>>;
+  /** Raise the node processes' open-file limit to this (up to the hard limit) before they start. */
+  readonly openFiles?: number;
 }
