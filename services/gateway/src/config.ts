@@ -83,6 +83,7 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
   RATE_JOINS_BURST: int(20, 1),
+  WRITE_BATCH_MS: int(0, 0, 1000),
   REDIS_PING_INTERVAL_MS: int(1000, 0),
   REDIS_TIMEOUT_MS: int(2000, 0),
   BROKER_LOSS_GRACE_MS: int(3000, 0),
@@ -169,6 +170,8 @@ function toConfig(env: Env) {
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
     rateJoinsBurst: env.RATE_JOINS_BURST,
+    /** WebSocket writes wait up to this long to leave in one syscall per client (0 = one event-loop turn). */
+    writeBatchMs: env.WRITE_BATCH_MS,
     /** Redis link watchdog: PING interval and PING/command timeout (0 turns each off). */
     redisLink: { pingIntervalMs: env.REDIS_PING_INTERVAL_MS, timeoutMs: env.REDIS_TIMEOUT_MS },
     /** A broker lost this long makes the node refuse new clients and move its clients elsewhere… */

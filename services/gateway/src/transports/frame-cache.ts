@@ -1,20 +1,36 @@
 import type { MessageEnvelope } from '@chat/core';
 import { encodeTextFrame } from './ws-frame.js';
 
-const frames = new WeakMap<MessageEnvelope, Buffer>();
+/**
+ * Encodes a message's frame once per node. A broadcast asks for the same envelope once per member
+ * in a row, so the last one is kept beside the map: the common lookup is a comparison.
+ */
+class FrameCache {
+  private readonly frames = new WeakMap<MessageEnvelope, Buffer>();
+  private lastEnvelope: MessageEnvelope | undefined;
+  private lastFrame: Buffer | undefined;
+
+  constructor(private readonly text: (envelope: MessageEnvelope) => string) {}
+
+  frameOf(envelope: MessageEnvelope): Buffer {
+    if (envelope === this.lastEnvelope && this.lastFrame) return this.lastFrame;
+    let frame = this.frames.get(envelope);
+    if (!frame) this.frames.set(envelope, (frame = encodeTextFrame(this.text(envelope))));
+    this.lastEnvelope = envelope;
+    this.lastFrame = frame;
+    return frame;
+  }
+}
+
+const jsonFrames = new FrameCache((envelope) => envelope.json);
+const lineFrames = new FrameCache((envelope) => envelope.line);
 
 /** The WebSocket frame of a message, encoded once per node however many members receive it. */
 export function wsFrameOf(envelope: MessageEnvelope): Buffer {
-  let frame = frames.get(envelope);
-  if (!frame) frames.set(envelope, (frame = encodeTextFrame(envelope.json)));
-  return frame;
+  return jsonFrames.frameOf(envelope);
 }
-
-const lineFrames = new WeakMap<MessageEnvelope, Buffer>();
 
 /** The line-protocol WebSocket frame (`output ! nick: text`) of a message, encoded once. */
 export function wsLineFrameOf(envelope: MessageEnvelope): Buffer {
-  let frame = lineFrames.get(envelope);
-  if (!frame) lineFrames.set(envelope, (frame = encodeTextFrame(envelope.line)));
-  return frame;
+  return lineFrames.frameOf(envelope);
 }

@@ -39,7 +39,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     },
     onAbuse: () => closeFor(ws, 'rate_abuse'),
   });
-  const outlet = new WsOutlet(ws, socket, coalescer, config.sendBufferBytes, () => {
+  const outlet = new WsOutlet(ws, socket, coalescer.withWindow(config.writeBatchMs), config.sendBufferBytes, () => {
     metrics.slowConsumers.ws += 1;
     context.logger.warn({ session: session.id }, 'slow consumer disconnected');
   });

@@ -13,6 +13,7 @@ const BURST_ALLOWANCE = 4;
  * with 4008, so one slow reader never holds memory or slows anyone else.
  */
 export class WsOutlet implements CorkedWriter {
+  corked = false;
   private slow = false;
 
   constructor(
