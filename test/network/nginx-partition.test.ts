@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { reportFigures, summarize } from '../e2e/support/cluster-fixture.js';
 import { checkDelivery, conflictingAcks, sumReports } from '../e2e/support/delivery-check.js';
-import { presence } from '../e2e/support/fault-scenario.js';
 import { postMessage } from '../e2e/support/http-sender.js';
 import { startSteadySender } from '../e2e/support/steady-sender.js';
 import { useNetCluster } from './support/net-fixture.js';
@@ -34,7 +33,7 @@ describe('nginx cut off from one gateway', () => {
     if (!cutNode) throw new Error('no gateway-2');
     const onCut = clients.filter((client) => client.node === cutNode.id);
     expect(onCut.length).toBeGreaterThan(0);
-    await eventually(async () => (await presence(cluster(), room)).filter((member) => member.node === cutNode.id).length === onCut.length, {
+    await eventually(async () => (await presenceOn(cluster().url, room)).filter((member) => member.node === cutNode.id).length === onCut.length, {
       what: `${onCut.length} members present on ${cutNode.id}`,
     });
 
@@ -66,7 +65,7 @@ describe('nginx cut off from one gateway', () => {
       await run.done;
       await Promise.all(clients.map((client) => client.log.waitFor(() => client.log.hasAll(run.acks), `${client.nick} to have all acked messages`, 20_000)));
       const delivery = sumReports(clients.map((client) => checkDelivery(client.log.messages, run.acks)));
-      const members = await presence(cluster(), room);
+      const members = await presenceOn(cluster().url, room);
 
       reportFigures('nginx-partition', {
         node: cutNode.id,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/wait.js';
+import { eventually } from '@chat/testkit';
 import { reportFigures, summarize } from '../e2e/support/cluster-fixture.js';
 import { checkDelivery, conflictingAcks, sumReports } from '../e2e/support/delivery-check.js';
 import type { Ack } from '../e2e/support/events.js';

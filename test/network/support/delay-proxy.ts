@@ -19,6 +19,7 @@ export class DelayProxy {
   private readonly sockets = new Set<Socket>();
   /** Every chunk's added delay in ms, for the report. */
   readonly delays: number[] = [];
+  private silent = false;
 
   constructor(
     readonly listen: Endpoint,
@@ -33,6 +34,11 @@ export class DelayProxy {
       this.server.once('error', reject);
       this.server.listen(this.listen.port, this.listen.host, () => resolve());
     });
+  }
+
+  /** While silent, every chunk in both directions vanishes and nobody is told: a link that drops packets, no reset. */
+  silence(on: boolean): void {
+    this.silent = on;
   }
 
   async stop(): Promise<void> {
@@ -70,6 +76,7 @@ export class DelayProxy {
       if (next) timer = setTimeout(flush, Math.max(0, next.due - Date.now()));
     };
     from.on('data', (chunk: Buffer) => {
+      if (this.silent) return;
       const delay = this.profile.delayMs + (Math.random() * 2 - 1) * this.profile.jitterMs;
       this.delays.push(delay);
       const last = queue[queue.length - 1];

@@ -2,12 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort, RedisProcess, requireProgram, type ManagedProcess } from '@chat/testkit';
 import { GatewayNode } from '../../../scripts/cluster/gateway-node.js';
-import { ManagedProcess } from '../../../scripts/cluster/managed-process.js';
 import { NginxProxy } from '../../../scripts/cluster/nginx-proxy.js';
-import { redisPing } from '../../../scripts/cluster/probe.js';
-import { freePort } from '../../helpers/free-port.js';
-import { eventually } from '../../helpers/wait.js';
 import { DelayProxy, type DelayProfile } from './delay-proxy.js';
 import { LinkFaults, removeLeftoverRules, requireIptables, type Endpoint } from './link-faults.js';
 
@@ -60,6 +57,8 @@ export interface NetCluster {
 export async function startNetCluster(options: NetClusterOptions = {}): Promise<NetCluster> {
   const { gateways = 3, env = {} } = options;
   requireIptables();
+  requireProgram('nginx');
+  requireProgram('redis-server');
   removeLeftoverRules();
   const faults = new LinkFaults();
   const healOnExit = (): void => faults.healAll();
@@ -68,11 +67,8 @@ export async function startNetCluster(options: NetClusterOptions = {}): Promise<
   const tempDir = await mkdtemp(join(tmpdir(), 'chat-net-'));
   const redisPort = await freePort();
   const aliases = Array.from({ length: gateways }, (_, i) => redisAliasOf(i + 1));
-  const redisProcess = new ManagedProcess({
-    name: `redis-server:${redisPort}`,
-    command: 'redis-server',
-    args: ['--port', String(redisPort), '--bind', ['127.0.0.1', ...aliases].join(' '), '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
-  });
+  // The later --bind replaces the default loopback-only one.
+  const redisServer = new RedisProcess({ port: redisPort, args: ['--bind', ['127.0.0.1', ...aliases].join(' ')] });
   const links = new Map<number, Endpoint>(aliases.map((host, i) => [i + 1, { host, port: redisPort }]));
   let delayProxy: DelayProxy | undefined;
   if (options.delayed) {
@@ -90,7 +86,7 @@ export async function startNetCluster(options: NetClusterOptions = {}): Promise<
   }
   const nginx = new NginxProxy(join(tempDir, 'nginx'), await freePort(), nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
   const clients: Redis[] = [];
-  const processes = (): ManagedProcess[] => [redisProcess, ...nodes.map((node) => node.process), ...(nginx.managed ? [nginx.managed] : [])];
+  const processes = (): ManagedProcess[] => [redisServer.process, ...nodes.map((node) => node.process), ...(nginx.managed ? [nginx.managed] : [])];
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -102,13 +98,12 @@ export async function startNetCluster(options: NetClusterOptions = {}): Promise<
     await nginx.stop();
     await Promise.all(nodes.map((node) => node.stop()));
     await delayProxy?.stop();
-    await redisProcess.stop('SIGTERM', 2_000);
+    await redisServer.stop();
     await rm(tempDir, { recursive: true, force: true });
   };
   const logs = (): string => processes().map((proc) => proc.report()).join('\n');
   try {
-    await redisProcess.start();
-    await eventually(async () => redisPing(redisPort), { timeoutMs: 10_000, intervalMs: 25, what: `redis-server on ${redisPort}` });
+    await redisServer.start();
     await delayProxy?.start();
     await Promise.all(nodes.map((node) => node.start()));
     await nginx.start();

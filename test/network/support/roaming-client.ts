@@ -30,6 +30,9 @@ export class RoamingClient {
   /** When each (room, epoch, offset) first arrived, live or by backfill. */
   readonly arrivedAt = new Map<string, number>();
   node: string | undefined;
+  /** When the latest connection attempt started, and when its `welcome` came (undefined until then). */
+  openedAt = 0;
+  welcomedAt: number | undefined;
   private socket: WebSocket | undefined;
   private readonly pending = new Map<string, PendingSend>();
   private awaitingJoins = new Set<string>();
@@ -96,6 +99,8 @@ export class RoamingClient {
 
   private open(): void {
     if (this.stopped) return;
+    this.openedAt = Date.now();
+    this.welcomedAt = undefined;
     const socket = new WebSocket(`${this.wsUrl}/ws`);
     this.socket = socket;
     this.awaitingJoins = new Set(this.rooms);
@@ -129,6 +134,7 @@ export class RoamingClient {
     switch (event.type) {
       case 'welcome':
         this.node = event.node;
+        this.welcomedAt = Date.now();
         this.frame({ type: 'nick', nick: this.nick });
         for (const room of this.rooms) this.join(room);
         return;
