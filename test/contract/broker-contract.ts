@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker, BrokerHealthEvent, ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '@chat/core';
 import { Collector, eventually } from '../helpers/wait.js';
 import { contractOptions, type BrokerHarness } from './broker-harness.js';
+import { describeChatFeatureContract } from './chat-features-contract.js';
 
 let roomCounter = 0;
 const freshRoom = (label: string): string => `${label}-${process.pid}-${++roomCounter}`;
@@ -290,5 +291,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       await eventually(() => Date.now() - since > contractOptions.presenceTtlMs * 3, { timeoutMs: 10_000, what: 'three TTLs' });
       expect((await b.presenceList(room)).map((member) => member.nick)).toEqual(['ann']);
     });
+
+    describeChatFeatureContract(node, freshRoom);
   });
 }

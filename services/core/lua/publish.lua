@@ -1,7 +1,8 @@
 -- Stores one message and fans it out, atomically, in one round trip.
 -- KEYS: meta, log, cid. ARGV: epoch candidate, max history, client id ('' for none),
 -- body (the JSON object's members after epoch and offset, with its closing brace),
--- channel, idempotency window, publish command (PUBLISH or SPUBLISH).
+-- channel, idempotency window, publish command (PUBLISH or SPUBLISH), author ('' when the nick
+-- is the author: kept beside the payload for edit and delete rights, never sent to clients).
 -- Returns {epoch, offset, duplicate(0|1), stored payload of the duplicate or nothing}.
 local epoch = room_epoch()
 local cid = ARGV[3]
@@ -15,7 +16,11 @@ if cid ~= '' then
 end
 local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local payload = '{"epoch":"' .. epoch .. '","offset":' .. offset .. ',' .. ARGV[4]
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-0', 'm', payload)
+if ARGV[8] and ARGV[8] ~= '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-0', 'm', payload, 'a', ARGV[8])
+else
+  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-0', 'm', payload)
+end
 if cid ~= '' then
   redis.call('ZADD', KEYS[3], offset, cid)
   redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))

@@ -1,12 +1,16 @@
 import type {
+  AmendDraft,
   ChatMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
+  PageQuery,
   PresenceMember,
   PublishResult,
+  ReadState,
   RoomListener,
   RoomPosition,
+  RoomSignal,
 } from './types.js';
 
 export type BrokerHealthEvent =
@@ -67,6 +71,20 @@ export interface Broker {
 
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
   position(room: string): Promise<RoomPosition>;
+
+  /**
+   * Edits or deletes the message at `draft.target`: a new entry of the room's stream with its own
+   * offset, fanned out and idempotent by cid like a message. Throws ChatError `not_found` (no such
+   * message in history, or already deleted) or `forbidden` (neither its author nor a moderator).
+   */
+  amend(room: string, draft: AmendDraft): Promise<PublishResult>;
+  /** Messages only (no edit/delete entries), folded to their latest version, oldest first. */
+  historyPage(room: string, query: PageQuery): Promise<HistoryPage>;
+  /** Moves a reader's position forward to `offset` (at most the head); never backwards. */
+  markRead(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }>;
+  readState(room: string, reader: string): Promise<ReadState>;
+  /** Relays an ephemeral event to the room's listeners on every node; nothing is stored. */
+  signal(room: string, signal: RoomSignal): Promise<void>;
 
   /** Announces a member in a room; the broker refreshes it until removed or the node stops. */
   presenceAdd(room: string, member: PresenceMember): Promise<void>;

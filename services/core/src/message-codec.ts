@@ -1,4 +1,11 @@
-import type { ChatMessage, MessageDraft, PresenceEvent, PresenceMember } from './types.js';
+import { parseServerEvent } from '@chat/protocol';
+import type { AmendDraft, ChatMessage, MessageDraft, PresenceEvent, PresenceMember, RoomSignal } from './types.js';
+
+/** A signal as a room's channel carries it, with the room it arrived on. */
+export interface SignalPayload {
+  readonly room: string;
+  readonly signal: RoomSignal;
+}
 
 /**
  * The stored and published form of a message is one JSON object: `{"epoch","offset",…body}`.
@@ -9,7 +16,21 @@ export function encodeMessageBody(draft: MessageDraft, ts: number): string {
   return JSON.stringify({ nick: draft.nick, text: draft.text, ts }).slice(1);
 }
 
+/**
+ * The body of an edit or delete entry; the store prepends epoch, offset and target. A delete keeps
+ * an empty text so every entry decodes alike.
+ */
+export function encodeAmendBody(draft: AmendDraft, ts: number): string {
+  return JSON.stringify({ kind: draft.kind, nick: draft.nick, text: draft.kind === 'edit' ? draft.text : '', ts }).slice(1);
+}
+
+/** The channel form of an ephemeral signal. */
+export function encodeSignal(signal: RoomSignal): string {
+  return `{"signal":${JSON.stringify(signal)}}`;
+}
+
 const STORED_PREFIX = '{"epoch":"';
+const TARGET_KEY = ',"target":';
 const OFFSET_KEY = '","offset":';
 
 /**
@@ -58,6 +79,8 @@ function scanStoredMessage(room: string, payload: string): StoredMessage | undef
   let offset = 0;
   for (let code = payload.charCodeAt(index); code >= 48 && code <= 57; code = payload.charCodeAt(++index)) offset = offset * 10 + code - 48;
   if (index === epochEnd + OFFSET_KEY.length || payload[index] !== ',' || epoch.includes('\\') || epoch.includes('"')) return undefined;
+  // Edit and delete entries are rare: parsed whole, and framed by their own type.
+  if (payload.startsWith(TARGET_KEY, index)) return undefined;
   return new StoredMessage(room, epoch, offset, payload);
 }
 
@@ -70,10 +93,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function toMessage(room: string, value: Record<string, unknown>): ChatMessage | undefined {
-  const { epoch, offset, nick, text, ts, cid } = value;
+  const { epoch, offset, nick, text, ts, cid, kind, target } = value;
   if (typeof epoch !== 'string' || typeof offset !== 'number' || typeof nick !== 'string') return undefined;
   if (typeof text !== 'string' || typeof ts !== 'number') return undefined;
-  return typeof cid === 'string' ? { room, epoch, offset, nick, text, ts, cid } : { room, epoch, offset, nick, text, ts };
+  const base = typeof cid === 'string' ? { room, epoch, offset, nick, text, ts, cid } : { room, epoch, offset, nick, text, ts };
+  if (kind !== 'edit' && kind !== 'delete') return base;
+  return typeof target === 'number' ? { ...base, kind, target } : undefined;
 }
 
 function toMember(value: unknown): PresenceMember | undefined {
@@ -93,8 +118,14 @@ export function decodeStoredMessage(room: string, payload: string): ChatMessage 
   }
 }
 
-/** Decodes what a room's channel carries: a message (scanned, not parsed) or a presence change. */
-export function decodeChannelPayload(room: string, payload: string): ChatMessage | PresenceEvent | undefined {
+function toSignal(room: string, value: unknown): SignalPayload | undefined {
+  const event = parseServerEvent(value);
+  if (event?.type !== 'typing' && event?.type !== 'read' && event?.type !== 'occupancy') return undefined;
+  return event.room === room ? { room, signal: event } : undefined;
+}
+
+/** Decodes what a room's channel carries: a message (scanned, not parsed), a presence change or a signal. */
+export function decodeChannelPayload(room: string, payload: string): ChatMessage | PresenceEvent | SignalPayload | undefined {
   const stored = scanStoredMessage(room, payload);
   if (stored) return stored;
   try {
@@ -104,6 +135,7 @@ export function decodeChannelPayload(room: string, payload: string): ChatMessage
       const member = toMember(value.member);
       return member && { room, event: value.presence, member };
     }
+    if ('signal' in value) return toSignal(room, value.signal);
     return toMessage(room, value);
   } catch {
     return undefined;

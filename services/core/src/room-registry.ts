@@ -1,3 +1,4 @@
+import type { SignalPayload } from './message-codec.js';
 import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition } from './types.js';
 import { BrokerUnavailableError } from './errors.js';
 
@@ -90,6 +91,12 @@ export class RoomRegistry {
     const state = this.rooms.get(event.room);
     if (!state?.live) return;
     for (const listener of state.listeners.keys()) listener.onPresence?.(event);
+  }
+
+  receiveSignal({ room, signal }: SignalPayload): void {
+    const state = this.rooms.get(room);
+    if (!state?.live) return;
+    for (const listener of state.listeners.keys()) listener.onSignal?.(signal);
   }
 
   /** After the backend reconnected: subscribe every live room again and fill what was missed. */

@@ -1,10 +1,12 @@
-import type { ChatMessage as WireMessage, RoomPosition } from '@chat/protocol';
+import type { ChatMessage as WireMessage, EntryKind, OccupancyEvent, ReadEvent, RoomPosition, TypingEvent } from '@chat/protocol';
 
-export type { RoomPosition };
+export type { RoomPosition, EntryKind };
 
 /** A stored, ordered chat message: its wire form plus what only the broker keeps. */
 export interface ChatMessage extends WireMessage {
   readonly cid?: string;
+  /** Who may edit or delete it, when not its nick (the memory broker keeps it on the message). */
+  readonly author?: string;
 }
 
 /** What a node asks the broker to store and fan out. */
@@ -13,7 +15,41 @@ export interface MessageDraft {
   readonly text: string;
   readonly cid?: string;
   readonly ts?: number;
+  /** Who may edit or delete it later (the token's `sub`), when that is not simply the nick. */
+  readonly author?: string;
 }
+
+/** An edit or delete of the message at `target`, stored and fanned out as its own entry. */
+export interface AmendDraft {
+  readonly kind: EntryKind;
+  readonly target: number;
+  /** The editor's nick, shown with the entry. */
+  readonly nick: string;
+  /** The new text of an edit; ignored for a delete. */
+  readonly text: string;
+  /** Who asks: compared with the message's author (its `author`, else its nick). */
+  readonly requester: string;
+  /** A moderator may amend anyone's message. */
+  readonly moderator: boolean;
+  readonly cid?: string;
+  readonly ts?: number;
+}
+
+/** A page of older history: messages below `before` (the newest when absent), folded. */
+export interface PageQuery {
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/** A reader's position in a room's current epoch and how many messages follow it. */
+export interface ReadState extends RoomPosition {
+  /** The stored read offset (0 if none in this epoch). */
+  readonly read: number;
+  readonly unread: number;
+}
+
+/** An ephemeral room event: relayed to every node's listeners, never stored. */
+export type RoomSignal = TypingEvent | ReadEvent | OccupancyEvent;
 
 export interface PublishResult extends RoomPosition {
   readonly room: string;
@@ -50,6 +86,8 @@ export interface PresenceEvent {
 export interface RoomListener {
   onMessage(message: ChatMessage): void;
   onPresence?(event: PresenceEvent): void;
+  /** An ephemeral event (typing, read): not ordered with messages, may be lost. */
+  onSignal?(signal: RoomSignal): void;
   /** The room's data was lost (Redis restarted empty): offsets start again in a new epoch. */
   onEpochChange?(room: string, position: RoomPosition): void;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ChatError } from '@chat/protocol';
+import { ChatError, dmMembers, isDmRoom } from '@chat/protocol';
 import { tokenOf, type Identity } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
 import type { TransportName } from './metrics.js';
@@ -54,9 +54,21 @@ export function admitSocket(context: GatewayContext, ip: string): () => void {
   return takeConnectionSlot(context, ip);
 }
 
+/**
+ * Whether the identity may use the room: a direct-message room `dm:<subA>:<subB>` (sorted) is open
+ * to exactly those two authenticated users, whatever their `rooms` claim; any other room as the
+ * token allows.
+ */
+export function mayUseRoom(identity: Identity, room: string): boolean {
+  if (isDmRoom(room)) return identity.user !== undefined && (dmMembers(room)?.includes(identity.user) ?? false);
+  return identity.mayUseRoom(room);
+}
+
 /** Throws `forbidden` unless the identity may use the room. */
 export function authorizeRoom(identity: Identity, room: string): void {
-  if (!identity.mayUseRoom(room)) throw new ChatError('forbidden', `your token does not allow room '${room}'`);
+  if (!mayUseRoom(identity, room)) {
+    throw new ChatError('forbidden', isDmRoom(room) ? `room '${room}' is a direct conversation of two other users` : `your token does not allow room '${room}'`);
+  }
 }
 
 function takeConnectionSlot(context: GatewayContext, ip: string): () => void {

@@ -83,6 +83,7 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
   RATE_JOINS_BURST: int(20, 1),
+  PRESENCE_EVENTS_MAX: int(200, 0),
   WRITE_BATCH_MS: int(0, 0, 1000),
   REDIS_PING_INTERVAL_MS: int(1000, 0),
   REDIS_TIMEOUT_MS: int(2000, 0),
@@ -170,6 +171,8 @@ function toConfig(env: Env) {
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
     rateJoinsBurst: env.RATE_JOINS_BURST,
+    /** Above this many members a room sends `occupancy` counts instead of presence events. */
+    presenceEventsMax: env.PRESENCE_EVENTS_MAX,
     /** WebSocket writes wait up to this long to leave in one syscall per client (0 = one event-loop turn). */
     writeBatchMs: env.WRITE_BATCH_MS,
     /** Redis link watchdog: PING interval and PING/command timeout (0 turns each off). */

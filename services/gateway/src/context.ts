@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { BlockList } from 'node:net';
-import { RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
+import { RoomActions, RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import type { Identity } from './auth/identity.js';
 import type { GatewayConfig } from './config.js';
@@ -24,6 +24,8 @@ export interface LiveConnection {
 /** What every transport and route of one node shares. */
 export class GatewayContext {
   readonly hub: RoomHub;
+  /** Typing, read positions, edit and delete, history pages: for sessions and HTTP routes alike. */
+  readonly actions: RoomActions;
   readonly connections = new Set<LiveConnection>();
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly trusted: BlockList;
@@ -36,7 +38,8 @@ export class GatewayContext {
     readonly broker: Broker,
     readonly metrics: GatewayMetrics,
   ) {
-    this.hub = new RoomHub(broker, { nodeId: config.nodeId, firstPageSize: 50, maxResume: config.historySize });
+    this.hub = new RoomHub(broker, { nodeId: config.nodeId, firstPageSize: 50, maxResume: config.historySize, presenceEventsMax: config.presenceEventsMax });
+    this.actions = new RoomActions(broker);
     this.trusted = trustedProxies(config.trustedProxies);
     this.authenticator = createAuthenticator(config.auth, (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'AUTH_JWKS_URL: signing keys could not be fetched'));
   }

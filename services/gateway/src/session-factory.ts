@@ -1,4 +1,5 @@
 import { ChatSession, type SessionOutput } from '@chat/core';
+import { mayUseRoom } from './admission.js';
 import type { Identity } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
 import type { TransportName } from './metrics.js';
@@ -28,7 +29,10 @@ export function openChatSession(context: GatewayContext, settings: SessionSettin
     id,
     nick: identity.nick ?? settings.nick ?? context.defaultNick(id),
     nickLocked: identity.nick !== undefined,
-    mayUseRoom: identity.mayUseRoom,
+    mayUseRoom: (room) => mayUseRoom(identity, room),
+    ...(identity.user === undefined ? {} : { user: identity.user }),
+    ...(identity.mod === true ? { moderator: true } : {}),
+    actions: context.actions,
     nodeId: config.nodeId,
     hub: context.hub,
     publish: context.publish,

@@ -29,7 +29,41 @@ export interface PingFrame {
   readonly type: 'ping';
 }
 
-export type ClientFrame = JoinFrame | LeaveFrame | SendFrame | NickFrame | PingFrame;
+/** "I am typing": relayed to the room's other members, at most once a second per room. */
+export interface TypingFrame {
+  readonly type: 'typing';
+  readonly room: string;
+}
+/** Stores this reader's position in the room; it never moves backwards. */
+export interface ReadFrame {
+  readonly type: 'read';
+  readonly room: string;
+  readonly offset: number;
+}
+/** Replaces the text of the message at `offset` (its author, or a moderator). */
+export interface EditFrame {
+  readonly type: 'edit';
+  readonly room: string;
+  readonly offset: number;
+  readonly text: string;
+  readonly cid?: string;
+}
+/** Deletes the message at `offset` (its author, or a moderator). */
+export interface DeleteFrame {
+  readonly type: 'delete';
+  readonly room: string;
+  readonly offset: number;
+  readonly cid?: string;
+}
+/** Asks for messages below `before` (newest `limit`, oldest first). */
+export interface HistoryFrame {
+  readonly type: 'history';
+  readonly room: string;
+  readonly before: number;
+  readonly limit?: number;
+}
+
+export type ClientFrame = JoinFrame | LeaveFrame | SendFrame | NickFrame | PingFrame | TypingFrame | ReadFrame | EditFrame | DeleteFrame | HistoryFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 /**
@@ -41,7 +75,31 @@ export type UncheckedClientFrame =
   | { readonly type: 'leave'; readonly room: unknown }
   | { readonly type: 'send'; readonly room: unknown; readonly text: unknown; readonly cid?: unknown }
   | { readonly type: 'nick'; readonly nick: unknown }
-  | { readonly type: 'ping' };
+  | { readonly type: 'ping' }
+  | { readonly type: 'typing'; readonly room: unknown }
+  | { readonly type: 'read'; readonly room: unknown; readonly offset: number }
+  | { readonly type: 'edit'; readonly room: unknown; readonly offset: number; readonly text: unknown; readonly cid?: unknown }
+  | { readonly type: 'delete'; readonly room: unknown; readonly offset: number; readonly cid?: unknown }
+  | { readonly type: 'history'; readonly room: unknown; readonly before: number; readonly limit?: number };
+
+/** Most messages one history page holds; the default is HISTORY_PAGE_DEFAULT. */
+export const HISTORY_PAGE_MAX = 1000;
+export const HISTORY_PAGE_DEFAULT = 50;
+
+/** Returns a message offset (an integer ≥ `min`) or throws `bad_request` naming the field. */
+export function validateOffset(value: unknown, name: string, min = 1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new ChatError('bad_request', `${name} must be an integer >= ${min}`);
+  return value;
+}
+
+/** Returns a history page size (1..HISTORY_PAGE_MAX), the default when absent. */
+export function validateHistoryLimit(value: unknown): number {
+  if (value === undefined || value === null) return HISTORY_PAGE_DEFAULT;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > HISTORY_PAGE_MAX) {
+    throw new ChatError('bad_request', `limit must be an integer from 1 to ${HISTORY_PAGE_MAX}`);
+  }
+  return value;
+}
 
 function parseSince(value: unknown): RoomPosition | undefined {
   if (value === undefined || value === null) return undefined;
@@ -78,6 +136,18 @@ export function parseClientFrame(text: string): UncheckedClientFrame {
       return { type: 'nick', nick: value.nick };
     case 'ping':
       return { type: 'ping' };
+    case 'typing':
+      return { type: 'typing', room: value.room };
+    case 'read':
+      return { type: 'read', room: value.room, offset: validateOffset(value.offset, 'offset', 0) };
+    case 'edit':
+      return { type: 'edit', room: value.room, offset: validateOffset(value.offset, 'offset'), text: value.text, cid: value.cid };
+    case 'delete':
+      return { type: 'delete', room: value.room, offset: validateOffset(value.offset, 'offset'), cid: value.cid };
+    case 'history': {
+      const limit = validateHistoryLimit(value.limit);
+      return { type: 'history', room: value.room, before: validateOffset(value.before, 'before'), limit };
+    }
     default:
       throw new ChatError(
         typeof value.type === 'string' ? 'unknown_type' : 'bad_request',

@@ -1,13 +1,14 @@
-export type { RoomPosition, ChatMessage } from './types.js';
+export type { RoomPosition, ChatMessage, EntryKind } from './types.js';
 export { ERRORS, DISCONNECTS, ChatError, isErrorCode, isRetryable, disconnectOfCloseCode } from './errors.js';
 export type { ErrorCode, DisconnectCause, DisconnectSpec, Reconnect } from './errors.js';
 export { isRecord, isString, isOffset, isFiniteNumber, parseJson, type JsonRecord } from './guards.js';
-export { isValidRoom, validateRoom, validateNick, validateText, validateCid, parseRoomList, cleanNick } from './names.js';
+export { isValidRoom, validateRoom, validateNick, validateText, validateCid, parseRoomList, cleanNick, dmRoom, dmMembers, isDmRoom } from './names.js';
 export { encodeCursor, decodeCursor, type Cursor } from './cursor.js';
-export { parseLineCommand, formatOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
-export { parseClientFrame } from './client-frames.js';
+export { parseLineCommand, formatOutput, formatEditedOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
+export { parseClientFrame, validateOffset, validateHistoryLimit, HISTORY_PAGE_MAX, HISTORY_PAGE_DEFAULT } from './client-frames.js';
 export type { ClientFrame, ClientFrameType, UncheckedClientFrame, JoinFrame, LeaveFrame, SendFrame, NickFrame, PingFrame } from './client-frames.js';
-export { messageEvent, encodeServerEvent } from './server-events.js';
+export type { TypingFrame, ReadFrame, EditFrame, DeleteFrame, HistoryFrame } from './client-frames.js';
+export { messageEvent, encodeServerEvent, PRESENCE_LIST_MAX } from './server-events.js';
 export type {
   ServerEvent,
   ServerEventType,
@@ -21,5 +22,11 @@ export type {
   NickEvent,
   PongEvent,
   ErrorEvent,
+  EditEvent,
+  DeleteEvent,
+  TypingEvent,
+  ReadEvent,
+  OccupancyEvent,
+  HistoryEvent,
 } from './server-events.js';
 export { parseServerEvent, parseChatMessage } from './parse-server-event.js';

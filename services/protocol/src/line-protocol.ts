@@ -17,6 +17,8 @@ export function parseLineCommand(line: string): LineCommand {
 const oneLine = (text: string): string => text.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ⏎ ');
 
 export const formatOutput = (nick: string, text: string): string => `output ! ${nick}: ${oneLine(text)}`;
+/** An edit as line clients see it: `output ! <nick> (edited): <text>`. */
+export const formatEditedOutput = (nick: string, text: string): string => `output ! ${nick} (edited): ${oneLine(text)}`;
 export const formatStatus = (data: string): string => `status ! received '${data}'`;
 export const formatNotice = (notice: string): string => `status ! ${notice}`;
 

@@ -54,3 +54,23 @@ export function parseRoomList(value: unknown, maxRooms: number): string[] {
   if (rooms.length > maxRooms) throw new ChatError('too_many_rooms', `at most ${maxRooms} rooms per request`);
   return rooms.map(validateRoom);
 }
+
+const DM_PREFIX = 'dm:';
+
+/** The direct-message room of two users (token subjects): `dm:<subA>:<subB>`, sorted. */
+export function dmRoom(subA: string, subB: string): string {
+  const [first, second] = [subA, subB].sort();
+  return `${DM_PREFIX}${first}:${second}`;
+}
+
+/** The two users of a direct-message room, or undefined for a room that is not one (or not sorted). */
+export function dmMembers(room: string): readonly [string, string] | undefined {
+  if (!room.startsWith(DM_PREFIX)) return undefined;
+  const parts = room.slice(DM_PREFIX.length).split(':');
+  const [first, second] = parts;
+  if (parts.length !== 2 || !first || !second || first > second) return undefined;
+  return [first, second];
+}
+
+/** Whether a room name is in the direct-message namespace (`dm:…`): only its two users may use it. */
+export const isDmRoom = (room: string): boolean => room.startsWith(DM_PREFIX);

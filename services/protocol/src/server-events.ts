@@ -18,12 +18,72 @@ export interface JoinedEvent extends RoomPosition {
   readonly room: string;
   /** False when the room's data was lost since the client's position: messages may be missing. */
   readonly recovered: boolean;
+  /** With `since`, every entry after it (edits and deletes included); else a folded first page. */
   readonly messages: readonly ChatMessage[];
+  /** At most PRESENCE_LIST_MAX members. */
   readonly presence: readonly PresenceEntry[];
+  /** This reader's stored read position in this epoch (0 if none). */
+  readonly read?: number;
+  /** Messages after `read` in this epoch. */
+  readonly unread?: number;
+  /** Distinct members present, across all nodes. */
+  readonly occupancy?: number;
 }
+
+/** Most members a `joined` lists; `occupancy` counts them all. */
+export const PRESENCE_LIST_MAX = 100;
 
 export interface MessageEvent extends ChatMessage {
   readonly type: 'message';
+}
+
+/** A stream entry that edits the message at `target`. */
+export interface EditEvent extends RoomPosition {
+  readonly type: 'edit';
+  readonly room: string;
+  readonly target: number;
+  readonly nick: string;
+  readonly text: string;
+  readonly ts: number;
+}
+
+/** A stream entry that deletes the message at `target`. */
+export interface DeleteEvent extends RoomPosition {
+  readonly type: 'delete';
+  readonly room: string;
+  readonly target: number;
+  readonly nick: string;
+  readonly ts: number;
+}
+
+/** Someone is typing in the room; ephemeral (never stored, replayed or acked). */
+export interface TypingEvent {
+  readonly type: 'typing';
+  readonly room: string;
+  readonly nick: string;
+}
+
+/** A member's read position moved forward. */
+export interface ReadEvent {
+  readonly type: 'read';
+  readonly room: string;
+  readonly nick: string;
+  readonly offset: number;
+}
+
+/** How many distinct members a big room has, instead of one presence event per join and leave. */
+export interface OccupancyEvent {
+  readonly type: 'occupancy';
+  readonly room: string;
+  readonly count: number;
+}
+
+/** A page of older history: messages folded to their latest version, oldest first. */
+export interface HistoryEvent {
+  readonly type: 'history';
+  readonly room: string;
+  readonly epoch: string;
+  readonly messages: readonly ChatMessage[];
 }
 
 export interface PresenceEvent {
@@ -71,6 +131,12 @@ export type ServerEvent =
   | WelcomeEvent
   | JoinedEvent
   | MessageEvent
+  | EditEvent
+  | DeleteEvent
+  | TypingEvent
+  | ReadEvent
+  | OccupancyEvent
+  | HistoryEvent
   | PresenceEvent
   | AckEvent
   | LeftEvent
@@ -80,20 +146,19 @@ export type ServerEvent =
 
 export type ServerEventType = ServerEvent['type'];
 
-/** The wire form of a message: exactly the members clients see, in wire order. */
-export function messageEvent(message: ChatMessage): MessageEvent {
-  return {
-    type: 'message',
-    room: message.room,
-    epoch: message.epoch,
-    offset: message.offset,
-    nick: message.nick,
-    text: message.text,
-    ts: message.ts,
-  };
+/** The wire form of a stream entry: a message (folded flags when set), an edit or a delete. */
+export function messageEvent(message: ChatMessage): MessageEvent | EditEvent | DeleteEvent {
+  const { room, epoch, offset, nick, text, ts } = message;
+  if (message.kind !== undefined && message.target !== undefined) {
+    const target = message.target;
+    return message.kind === 'edit' ? { type: 'edit', room, epoch, offset, target, nick, text, ts } : { type: 'delete', room, epoch, offset, target, nick, ts };
+  }
+  const wire: MessageEvent = { type: 'message', room, epoch, offset, nick, text, ts };
+  if (message.deleted === true) return { ...wire, text: '', deleted: true };
+  return message.edited === true ? { ...wire, edited: true } : wire;
 }
 
-/** The JSON text of a server event; a `joined` carries its messages in wire form. */
+/** The JSON text of a server event; `joined` and `history` carry their messages in wire form. */
 export function encodeServerEvent(event: ServerEvent): string {
-  return event.type === 'joined' ? JSON.stringify({ ...event, messages: event.messages.map(messageEvent) }) : JSON.stringify(event);
+  return event.type === 'joined' || event.type === 'history' ? JSON.stringify({ ...event, messages: event.messages.map(messageEvent) }) : JSON.stringify(event);
 }

@@ -11,4 +11,17 @@ export interface ChatMessage extends RoomPosition {
   readonly text: string;
   /** Milliseconds since the Unix epoch, set by the publishing node. */
   readonly ts: number;
+  /**
+   * Set on an edit or delete entry of the room's stream: it changes the message at `target`.
+   * Such an entry has its own offset; a delete's text is empty.
+   */
+  readonly kind?: EntryKind;
+  readonly target?: number;
+  /** In a history page (folded): the message was edited; `text` is its latest version. */
+  readonly edited?: boolean;
+  /** In a history page (folded): the message was deleted; `text` is empty. */
+  readonly deleted?: boolean;
 }
+
+/** What a stream entry that is not a plain message does to an earlier one. */
+export type EntryKind = 'edit' | 'delete';

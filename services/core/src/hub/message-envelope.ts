@@ -1,4 +1,4 @@
-import { formatOutput, messageEvent } from '@chat/protocol';
+import { formatEditedOutput, formatNotice, formatOutput, messageEvent } from '@chat/protocol';
 import { StoredMessage } from '../message-codec.js';
 import type { ChatMessage } from '../types.js';
 
@@ -10,6 +10,11 @@ import type { ChatMessage } from '../types.js';
 function encodeMessageFrame(message: ChatMessage): string {
   if (message instanceof StoredMessage) return `{"type":"message","room":"${message.room}",${message.payload.slice(1)}`;
   return JSON.stringify(messageEvent(message));
+}
+
+function lineOf({ kind, nick, text }: ChatMessage): string {
+  if (kind === 'edit') return formatEditedOutput(nick, text);
+  return kind === 'delete' ? formatNotice(`${nick} deleted a message`) : formatOutput(nick, text);
 }
 
 /** One message on its way to every local member: each wire form is encoded once per node, lazily. */
@@ -24,8 +29,13 @@ export class MessageEnvelope {
     return (this.jsonFrame ??= encodeMessageFrame(this.message));
   }
 
-  /** `output ! nick: text` for line-protocol clients. */
+  /** The event type: `message`, or `edit` / `delete` for those stream entries. */
+  get type(): 'message' | 'edit' | 'delete' {
+    return this.message.kind ?? 'message';
+  }
+
+  /** `output ! nick: text` for line-protocol clients (`output ! nick (edited): text` for an edit). */
   get line(): string {
-    return (this.lineFrame ??= formatOutput(this.message.nick, this.message.text));
+    return (this.lineFrame ??= lineOf(this.message));
   }
 }

@@ -1,8 +1,9 @@
 import type { Broker } from '../broker.js';
-import { ChatError, type JoinedEvent } from '@chat/protocol';
-import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '../types.js';
+import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent } from '@chat/protocol';
+import type { ChatMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition, RoomSignal } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
+import { RoomOccupancy } from './room-occupancy.js';
 
 export interface RoomHubOptions {
   readonly nodeId: string;
@@ -10,12 +11,28 @@ export interface RoomHubOptions {
   readonly firstPageSize: number;
   /** Most messages a resume may return (the history size). */
   readonly maxResume: number;
+  /** Above this many members a room sends `occupancy` counts instead of presence events. */
+  readonly presenceEventsMax?: number;
 }
 
 export interface JoinOptions {
   readonly since?: RoomPosition;
   /** Announce the member in the room's presence (and remove it on leave). */
   readonly announce: boolean;
+  /** Whose read position `joined` reports (token sub, else nick); none: read 0. */
+  readonly reader?: string;
+}
+
+/** Distinct nicks, at most PRESENCE_LIST_MAX of them, for a `joined`. */
+function presenceEntries(members: readonly PresenceMember[]): Array<{ nick: string }> {
+  const nicks = [...new Set(members.map((member) => member.nick))].slice(0, PRESENCE_LIST_MAX);
+  return nicks.map((nick) => ({ nick }));
+}
+
+/** `read` and `unread` of a `joined`: a position read in another epoch counts as none. */
+function readCounts(state: ReadState | undefined, epoch: string): { read: number; unread: number } {
+  if (!state) return { read: 0, unread: 0 };
+  return state.epoch === epoch ? { read: state.read, unread: state.unread } : { read: 0, unread: 0 };
 }
 
 const leftWhileJoining = (): ChatError => new ChatError('not_joined', 'left the room while joining');
@@ -26,9 +43,15 @@ type Pending = ChatMessage[] | undefined;
 class LocalRoom implements RoomListener {
   readonly members = new Map<HubMember, Pending>();
   readonly announced = new Set<HubMember>();
+  readonly occupancy: RoomOccupancy;
   subscribed: Promise<RoomPosition> | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    presenceEventsMax: number,
+  ) {
+    this.occupancy = new RoomOccupancy(name, presenceEventsMax, (event) => this.onSignal(event));
+  }
 
   onMessage(message: ChatMessage): void {
     const envelope = new MessageEnvelope(message);
@@ -40,8 +63,15 @@ class LocalRoom implements RoomListener {
   }
 
   onPresence(event: PresenceEvent): void {
+    if (!this.occupancy.apply(event)) return;
     const delivery: HubDelivery = { kind: 'presence', room: event.room, event: event.event, nick: event.member.nick };
     for (const [member, pending] of this.members) if (!pending) member.deliver(delivery);
+  }
+
+  onSignal(event: RoomSignal): void {
+    const delivery: HubDelivery = { kind: 'signal', event };
+    // Typing is news to the others only.
+    for (const [member, pending] of this.members) if (!pending && !(event.type === 'typing' && member.nick === event.nick)) member.deliver(delivery);
   }
 
   onEpochChange(room: string, position: RoomPosition): void {
@@ -73,7 +103,7 @@ export class RoomHub {
   async join(room: string, member: HubMember, options: JoinOptions): Promise<JoinedEvent> {
     if (this.rooms.get(room)?.members.has(member)) await this.leave(room, member);
     let local = this.rooms.get(room);
-    if (!local) this.rooms.set(room, (local = new LocalRoom(room)));
+    if (!local) this.rooms.set(room, (local = new LocalRoom(room, this.options.presenceEventsMax ?? Number.POSITIVE_INFINITY)));
     const pending: ChatMessage[] = [];
     local.members.set(member, pending);
     try {
@@ -82,25 +112,32 @@ export class RoomHub {
       const since = options.since;
       // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
       if (options.announce) local.announced.add(member);
-      const [page, members] = await Promise.all([
-        since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.history(room, { limit: this.options.firstPageSize }),
+      const reader = options.reader;
+      const [page, members, read] = await Promise.all([
+        since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.historyPage(room, { limit: this.options.firstPageSize }),
         options.announce
           ? this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId }).then(() => this.broker.presenceList(room))
           : this.broker.presenceList(room),
+        reader === undefined ? undefined : this.broker.readState(room, reader),
       ]);
       if (local.members.get(member) !== pending) throw leftWhileJoining();
+      local.occupancy.reset(members);
       const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
-      const messages = since && !resumable ? (await this.broker.history(room, { limit: this.options.firstPageSize })).messages : page.messages;
+      // A first page (no since, or one history no longer reaches) is folded and ends at the head.
+      const first = since && !resumable ? await this.broker.historyPage(room, { limit: this.options.firstPageSize }) : since ? undefined : page;
+      const messages = first ? first.messages : page.messages;
       const last = messages.at(-1);
       const recovered = !since || (resumable && (messages.length === 0 ? since.offset === page.offset : messages[0]?.offset === since.offset + 1));
       const event: JoinedEvent = {
         type: 'joined',
         room,
         epoch: page.epoch,
-        offset: last ? last.offset : page.offset,
+        offset: first ? first.offset : last ? last.offset : page.offset,
         recovered,
         messages,
-        presence: members.map(({ nick }) => ({ nick })),
+        presence: presenceEntries(members),
+        ...readCounts(read, page.epoch),
+        occupancy: local.occupancy.count,
       };
       member.deliver({ kind: 'joined', event });
       local.members.set(member, undefined);
@@ -125,6 +162,7 @@ export class RoomHub {
     if (local.announced.delete(member)) tasks.push(this.broker.presenceRemove(room, this.presenceId(member)));
     if (local.members.size === 0) {
       this.rooms.delete(room);
+      local.occupancy.stop();
       tasks.push(this.broker.unsubscribe(room, local));
     }
     await Promise.allSettled(tasks);

@@ -1,10 +1,15 @@
+import { ChatError } from '@chat/protocol';
 import { newEpochCandidate } from '../epoch.js';
+import { foldMessage, isPlainMessage } from '../history-fold.js';
+import type { SignalPayload } from '../message-codec.js';
 import { TokenBucket } from '../session/token-bucket.js';
-import type { ChatMessage, MessageDraft, PresenceEvent, PresenceMember, RoomPosition } from '../types.js';
+import type { AmendDraft, ChatMessage, MessageDraft, PageQuery, PresenceEvent, PresenceMember, ReadState, RoomPosition } from '../types.js';
+
+type ChannelPayload = ChatMessage | PresenceEvent | SignalPayload;
 
 /** What the backend calls on a connected broker: the in-process equivalent of a Redis connection. */
 export interface MemoryConnection {
-  deliver(payload: ChatMessage | PresenceEvent): void;
+  deliver(payload: ChannelPayload): void;
   onBackendRestart(phase: 'down' | 'up'): void;
 }
 
@@ -14,6 +19,10 @@ interface MemoryRoom {
   readonly log: ChatMessage[];
   readonly cids: Map<string, ChatMessage>;
   readonly presence: Map<string, { member: PresenceMember; expiresAt: number }>;
+  /** Message offset → its latest edit or delete entry. */
+  readonly folds: Map<number, ChatMessage>;
+  /** Reader → read offset in this epoch. */
+  readonly reads: Map<string, number>;
 }
 
 export interface StoredResult {
@@ -69,16 +78,69 @@ export class MemoryBackend {
     const seen = draft.cid === undefined ? undefined : state.cids.get(draft.cid);
     if (seen) return { message: seen, duplicate: true };
     state.offset += 1;
-    const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts };
+    const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts, ...(draft.author === undefined ? {} : { author: draft.author }) };
     const message: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
+    this.append(state, message, historySize, idempotencyWindow);
+    return { message, duplicate: false };
+  }
+
+  /** See Broker.amend: the same checks and outcome as amend.lua. */
+  amend(room: string, draft: AmendDraft, ts: number, historySize: number, idempotencyWindow: number): StoredResult {
+    const state = this.room(room);
+    const seen = draft.cid === undefined ? undefined : state.cids.get(draft.cid);
+    if (seen) return { message: seen, duplicate: true };
+    const original = state.log.find((entry) => entry.offset === draft.target);
+    if (!original || !isPlainMessage(original) || state.folds.get(draft.target)?.kind === 'delete') {
+      throw new ChatError('not_found', `no message at offset ${draft.target} in this room's history`);
+    }
+    if (!draft.moderator && (original.author ?? original.nick) !== draft.requester) {
+      throw new ChatError('forbidden', 'only its author or a moderator may change a message');
+    }
+    state.offset += 1;
+    const text = draft.kind === 'edit' ? draft.text : '';
+    const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text, ts, kind: draft.kind, target: draft.target, author: draft.requester };
+    const entry: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
+    state.folds.set(draft.target, entry);
+    this.append(state, entry, historySize, idempotencyWindow);
+    return { message: entry, duplicate: false };
+  }
+
+  /** See Broker.historyPage. */
+  page(room: string, query: PageQuery): { position: RoomPosition; messages: ChatMessage[] } {
+    const state = this.room(room);
+    const before = query.before ?? Number.POSITIVE_INFINITY;
+    const messages: ChatMessage[] = [];
+    for (let index = state.log.length - 1; index >= 0 && messages.length < query.limit; index--) {
+      const entry = state.log[index];
+      if (entry && entry.offset < before && isPlainMessage(entry)) messages.unshift(foldMessage(entry, state.folds.get(entry.offset)));
+    }
+    return { position: { epoch: state.epoch, offset: state.offset }, messages };
+  }
+
+  /** See Broker.markRead; `offset` -1 only reads. */
+  readMark(room: string, reader: string, offset: number): ReadState & { moved: boolean } {
+    const state = this.room(room);
+    let read = state.reads.get(reader) ?? 0;
+    const wanted = Math.min(offset, state.offset);
+    const moved = wanted > read;
+    if (moved) state.reads.set(reader, (read = wanted));
+    const unread = state.log.filter((entry) => entry.offset > read && isPlainMessage(entry)).length;
+    return { epoch: state.epoch, offset: state.offset, read, unread, moved };
+  }
+
+  /** Relays an ephemeral event to the room's subscribers. */
+  signal(payload: SignalPayload): void {
+    this.publish(payload.room, payload);
+  }
+
+  private append(state: MemoryRoom, message: ChatMessage, historySize: number, idempotencyWindow: number): void {
     state.log.push(message);
     if (state.log.length > historySize) state.log.shift();
-    if (draft.cid !== undefined) {
-      state.cids.set(draft.cid, message);
+    if (message.cid !== undefined) {
+      state.cids.set(message.cid, message);
       if (state.cids.size > idempotencyWindow) state.cids.delete(state.cids.keys().next().value as string);
     }
-    this.publish(room, message);
-    return { message, duplicate: false };
+    this.publish(message.room, message);
   }
 
   /** Advances the offset and stores a message without publishing it: a lost pub/sub message, for tests. */
@@ -151,13 +213,13 @@ export class MemoryBackend {
   private room(room: string): MemoryRoom {
     let state = this.rooms.get(room);
     if (!state) {
-      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map() };
+      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map(), folds: new Map(), reads: new Map() };
       this.rooms.set(room, state);
     }
     return state;
   }
 
-  private publish(room: string, payload: ChatMessage | PresenceEvent): void {
+  private publish(room: string, payload: ChannelPayload): void {
     const members = this.channels.get(room);
     if (!members) return;
     // Delivered after the caller's turn, like a network hop: a publisher never re-enters itself.

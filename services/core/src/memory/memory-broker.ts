@@ -4,16 +4,21 @@ import { BrokerUnavailableError } from '../errors.js';
 import { HealthEmitter } from '../health-emitter.js';
 import { LocalPresence } from '../local-presence.js';
 import { RoomRegistry } from '../room-registry.js';
+import type { SignalPayload } from '../message-codec.js';
 import type {
+  AmendDraft,
   ChatMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
+  PageQuery,
   PresenceEvent,
   PresenceMember,
   PublishResult,
+  ReadState,
   RoomListener,
   RoomPosition,
+  RoomSignal,
 } from '../types.js';
 import { MemoryBackend, type MemoryConnection } from './memory-backend.js';
 import { MemoryNodeRegistry } from './memory-node-registry.js';
@@ -122,6 +127,35 @@ export class MemoryBroker implements Broker {
     return this.backend.read(room, -1, 0).position;
   }
 
+  async amend(room: string, draft: AmendDraft): Promise<PublishResult> {
+    this.ensureConnected();
+    const ts = draft.ts ?? Date.now();
+    const { message, duplicate } = this.backend.amend(room, draft, ts, this.options.historySize, this.idempotencyWindow);
+    return { room, epoch: message.epoch, offset: message.offset, ts: message.ts, duplicate };
+  }
+
+  async historyPage(room: string, query: PageQuery): Promise<HistoryPage> {
+    this.ensureConnected();
+    const { position, messages } = this.backend.page(room, query);
+    return { ...position, messages };
+  }
+
+  async markRead(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }> {
+    this.ensureConnected();
+    return this.backend.readMark(room, reader, offset);
+  }
+
+  async readState(room: string, reader: string): Promise<ReadState> {
+    this.ensureConnected();
+    const { moved: _moved, ...state } = this.backend.readMark(room, reader, -1);
+    return state;
+  }
+
+  async signal(room: string, signal: RoomSignal): Promise<void> {
+    this.ensureConnected();
+    this.backend.signal({ room, signal });
+  }
+
   async presenceAdd(room: string, member: PresenceMember): Promise<void> {
     this.ensureConnected();
     this.localPresence.add(room, member);
@@ -172,8 +206,9 @@ export class MemoryBroker implements Broker {
     for (const room of new Set([...this.registry.liveRooms(), ...this.localPresence.rooms()])) this.backend.presenceSweep(room, now);
   }
 
-  private onPayload(payload: ChatMessage | PresenceEvent): void {
+  private onPayload(payload: ChatMessage | PresenceEvent | SignalPayload): void {
     if ('member' in payload) this.registry.receivePresence(payload);
+    else if ('signal' in payload) this.registry.receiveSignal(payload);
     else {
       this.observers.messageArrived(payload);
       this.registry.receive(payload);

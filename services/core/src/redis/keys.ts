@@ -5,6 +5,10 @@ export const roomKeys = (room: string) => ({
   cid: `chat:{${room}}:cid`,
   presence: `chat:{${room}}:presence`,
   presenceData: `chat:{${room}}:presence:data`,
+  /** Hash: message offset → its latest edit or delete entry (for folded history pages). */
+  folds: `chat:{${room}}:folds`,
+  /** Hash: reader (token sub or nick) → `<epoch> <offset>` read position. */
+  reads: `chat:{${room}}:reads`,
   channel: `chat:{${room}}`,
 });
 

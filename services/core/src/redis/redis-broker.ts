@@ -8,17 +8,22 @@ import { silentLogger, type EngineLogger } from '../logger.js';
 import { decodeChannelPayload, decodeMember, decodeStoredMessage, encodeMember, encodeMessageBody } from '../message-codec.js';
 import { RoomRegistry, type ChannelBackend } from '../room-registry.js';
 import type {
+  AmendDraft,
   ChatMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
+  PageQuery,
   PresenceMember,
   PublishResult,
+  ReadState,
   RoomListener,
   RoomPosition,
+  RoomSignal,
 } from '../types.js';
 import { rateKey, roomKeys, roomOfChannel } from './keys.js';
 import { RecentPayloads } from './recent-payloads.js';
+import { RedisRoomFeatures } from './redis-room-features.js';
 import { RedisNodeRegistry } from './node-registry.js';
 import type { LinkTimeouts } from './link-watchdog.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
@@ -54,6 +59,7 @@ export class RedisBroker implements Broker {
   private readonly localPresence = new LocalPresence();
   private readonly observers = new BrokerObservers();
   private readonly nodes: RedisNodeRegistry;
+  private readonly features: RedisRoomFeatures;
   private readonly logger: EngineLogger;
   private readonly idempotencyWindow: number;
   private resyncing = false;
@@ -67,6 +73,12 @@ export class RedisBroker implements Broker {
     this.redis = connectTopology(topology, options.nodeId, options.link);
     this.registry = new RoomRegistry(this.channelBackend());
     this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs);
+    this.features = new RedisRoomFeatures({
+      historySize: options.historySize,
+      idempotencyWindow: this.idempotencyWindow,
+      publishCommand: () => this.pub,
+      call: (operation) => this.call(() => operation(this.commands)),
+    });
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => this.onResubscribed());
     this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
@@ -136,6 +148,7 @@ export class RedisBroker implements Broker {
         keys.channel,
         this.idempotencyWindow,
         this.pub,
+        draft.author ?? '',
       ),
     );
     const firstTs = stored === undefined ? undefined : decodeStoredMessage(room, stored)?.ts;
@@ -161,6 +174,26 @@ export class RedisBroker implements Broker {
 
   async position(room: string): Promise<RoomPosition> {
     return (await this.read(room, -1, 0)).position;
+  }
+
+  amend(room: string, draft: AmendDraft): Promise<PublishResult> {
+    return this.features.amend(room, draft);
+  }
+
+  historyPage(room: string, query: PageQuery): Promise<HistoryPage> {
+    return this.features.historyPage(room, query);
+  }
+
+  markRead(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }> {
+    return this.features.markRead(room, reader, offset);
+  }
+
+  readState(room: string, reader: string): Promise<ReadState> {
+    return this.features.readState(room, reader);
+  }
+
+  signal(room: string, signal: RoomSignal): Promise<void> {
+    return this.features.signal(room, signal);
   }
 
   async presenceAdd(room: string, member: PresenceMember): Promise<void> {
@@ -298,6 +331,8 @@ export class RedisBroker implements Broker {
       this.logger.warn({ room }, 'malformed payload on room channel');
     } else if ('member' in decoded) {
       this.registry.receivePresence(decoded);
+    } else if ('signal' in decoded) {
+      this.registry.receiveSignal(decoded);
     } else {
       this.recent.remember(room, decoded.epoch, decoded.offset, payload);
       this.observers.messageArrived(decoded);

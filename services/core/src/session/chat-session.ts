@@ -5,6 +5,7 @@ import {
   ChatError,
   parseClientFrame,
   validateCid,
+  validateHistoryLimit,
   validateNick,
   validateRoom,
   validateText,
@@ -14,7 +15,11 @@ import {
   type UncheckedClientFrame,
 } from '@chat/protocol';
 import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
+import type { RoomActions } from './room-actions.js';
 import type { TokenBucket } from './token-bucket.js';
+
+/** Typing notices relayed per connection and room: at most one a second, extras dropped silently. */
+const TYPING_INTERVAL_MS = 1000;
 
 /** What an error names of the frame that caused it: `for` (its type), `room` and `cid` when given. */
 function errorContext(frame: UncheckedClientFrame): Record<string, unknown> {
@@ -51,6 +56,12 @@ export interface ChatSessionOptions {
   readonly sharedSendLimit?: () => Promise<number>;
   /** Room access of the authenticated user; everything when absent. */
   readonly mayUseRoom?: (room: string) => boolean;
+  /** The token's subject: the author and reader this session speaks for (else its nick). */
+  readonly user?: string;
+  /** The token has `mod: true`: may edit and delete anyone's messages. */
+  readonly moderator?: boolean;
+  /** Typing, read positions, edit and delete, history pages. */
+  readonly actions: RoomActions;
   /** The nick comes from the user's token and cannot be changed. */
   readonly nickLocked?: boolean;
   readonly output: SessionOutput;
@@ -73,6 +84,8 @@ export class ChatSession implements HubMember {
   private roomOperations: Map<string, Promise<void>> | undefined;
   private limitedInARow = 0;
   private closed = false;
+  /** Per room, when this connection last relayed a typing notice (made on the first one). */
+  private typingAt: Map<string, number> | undefined;
 
   constructor(private readonly options: ChatSessionOptions) {
     this.id = options.id;
@@ -123,7 +136,8 @@ export class ChatSession implements HubMember {
       }
       this.rooms.set(room, undefined);
       try {
-        await this.options.hub.join(room, this, since ? { since, announce: this.announces() } : { announce: this.announces() });
+        const reader = this.reader();
+        await this.options.hub.join(room, this, since ? { since, announce: this.announces(), reader } : { announce: this.announces(), reader });
       } catch (error) {
         if (this.rooms.get(room) === undefined) this.rooms.delete(room);
         if (this.closed) return;
@@ -182,6 +196,9 @@ export class ChatSession implements HubMember {
       case 'presence':
         output.event({ type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick });
         return;
+      case 'signal':
+        output.event(delivery.event);
+        return;
       case 'reset':
         this.rooms.set(delivery.room, delivery.position);
         output.event({ type: 'joined', room: delivery.room, ...delivery.position, recovered: false, messages: [], presence: [] });
@@ -207,7 +224,57 @@ export class ChatSession implements HubMember {
       case 'ping':
         this.options.output.event({ type: 'pong' });
         return;
+      case 'typing':
+        return this.typing(frame.room);
+      case 'read': {
+        const room = this.authorize(frame.room);
+        await this.options.actions.read(room, this.reader(), this.nick, frame.offset);
+        return;
+      }
+      case 'edit':
+        return this.amend('edit', frame.room, frame.offset, frame.text, frame.cid);
+      case 'delete':
+        return this.amend('delete', frame.room, frame.offset, undefined, frame.cid);
+      case 'history': {
+        const room = this.authorize(frame.room);
+        this.options.output.event(await this.options.actions.history(room, frame.before, validateHistoryLimit(frame.limit)));
+        return;
+      }
     }
+  }
+
+  /** Whose read positions and messages this session's are: the token's subject, else the nick. */
+  private reader(): string {
+    return this.options.user ?? this.nick;
+  }
+
+  private async typing(roomName: unknown): Promise<void> {
+    const room = this.authorize(roomName);
+    if (!this.rooms.has(room)) throw new ChatError('not_joined', `not in room '${room}'`);
+    const now = Date.now();
+    const typingAt = (this.typingAt ??= new Map());
+    if (now - (typingAt.get(room) ?? 0) < TYPING_INTERVAL_MS) return;
+    typingAt.set(room, now);
+    await this.options.actions.typing(room, this.nick);
+  }
+
+  /** Edit or delete: rate-limited and acked like a send. */
+  private async amend(kind: 'edit' | 'delete', roomName: unknown, target: number, textValue: unknown, cidValue: unknown): Promise<void> {
+    const room = this.authorize(roomName);
+    const text = kind === 'edit' ? validateText(textValue, this.options.limits.maxTextLength) : '';
+    const cid = validateCid(cidValue);
+    const waitMs = this.options.sendBucket.take();
+    if (waitMs > 0) throw new ChatError('rate_limited', 'too many changes; slow down', { retryAfterMs: waitMs, ...(cid ? { cid } : {}) });
+    const result = await this.options.actions.amend(room, {
+      kind,
+      target,
+      nick: this.nick,
+      text,
+      requester: this.reader(),
+      moderator: this.options.moderator === true,
+      ...(cid === undefined ? {} : { cid }),
+    });
+    this.options.output.event({ type: 'ack', cid: cid ?? null, room, epoch: result.epoch, offset: result.offset, ts: result.ts, duplicate: result.duplicate });
   }
 
   private authorize(roomName: unknown): string {
@@ -228,7 +295,9 @@ export class ChatSession implements HubMember {
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: Math.max(waitMs, sharedWaitMs), ...(cid ? { cid } : {}) });
     }
     this.limitedInARow = 0;
-    const result = await this.options.publish(room, cid === undefined ? { nick: this.nick, text } : { nick: this.nick, text, cid });
+    const author = this.options.user;
+    const draft = { nick: this.nick, text, ...(cid === undefined ? {} : { cid }), ...(author === undefined || author === this.nick ? {} : { author }) };
+    const result = await this.options.publish(room, draft);
     this.options.output.event({
       type: 'ack',
       cid: cid ?? null,

@@ -8,6 +8,7 @@ import { sseHandler } from '../transports/sse.js';
 import type { StreamHeartbeat } from '../transports/stream-heartbeat.js';
 import { errorSink } from './error-sink.js';
 import { mountApiRoutes } from './routes-api.js';
+import { mountChatFeatureRoutes } from './routes-chat-features.js';
 import { mountHealthRoutes } from './routes-health.js';
 import { mountSeedRoutes } from './routes-seed.js';
 import { staticFiles } from './static-files.js';
@@ -27,6 +28,7 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat): { 
   app.use(staticFiles(PUBLIC_DIR));
   mountHealthRoutes(router, context);
   const stopApi = mountApiRoutes(router, context);
+  const stopChatFeatures = mountChatFeatureRoutes(router, context);
   const stopAdmin = mountAdminRoutes(router, context);
   const stopObserving = context.broker.observe(context.metrics.brokerObserver);
   mountSeedRoutes(router, context.config.nodeId);
@@ -37,6 +39,7 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat): { 
   app.on('error', (error: Error) => context.logger.debug({ err: error.message }, 'koa error'));
   const stop = (): void => {
     stopApi();
+    stopChatFeatures();
     stopAdmin();
     stopObserving();
   };

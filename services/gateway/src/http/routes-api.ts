@@ -1,4 +1,4 @@
-import { ChatError, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
+import { ChatError, messageEvent, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { Identity } from '../auth/identity.js';
@@ -6,6 +6,7 @@ import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
+import { presencePage } from './presence-page.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -50,23 +51,31 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   router.get('/rooms/:room/messages', async (ctx) => {
     const { room } = await authorizedRoom(ctx, true);
     const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
+    const before = parseInteger(ctx.query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
+    if (since !== undefined && before !== undefined) throw new ChatError('bad_request', 'give since or before, not both');
     const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
-    const page = await broker.history(room, since === undefined ? { limit } : { after: since, limit });
+    // `since` replays every entry after it (edits and deletes too); a page (`before`, or the newest) is folded.
+    const page = since === undefined ? await broker.historyPage(room, before === undefined ? { limit } : { before, limit }) : await broker.history(room, { after: since, limit });
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'application/json';
     ctx.body = JSON.stringify({
       room,
       epoch: page.epoch,
       offset: page.offset,
-      messages: page.messages.map(({ epoch, offset, nick, text, ts }) => ({ epoch, offset, nick, text, ts })),
+      messages: page.messages.map((message) => {
+        const { room: _room, ...wire } = messageEvent(message);
+        return since === undefined ? { ...wire, type: undefined } : wire;
+      }),
     });
   });
 
   router.get('/rooms/:room/presence', async (ctx) => {
     const { room } = await authorizedRoom(ctx, true);
+    const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? MAX_PAGE;
+    const after = typeof ctx.query.after === 'string' && ctx.query.after !== '' ? ctx.query.after : undefined;
     const members = await broker.presenceList(room);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { room, members: members.map(({ nick, node }) => ({ nick, node })) };
+    ctx.body = { room, ...presencePage(members, limit, after) };
   });
 
   return () => postBuckets.stop();

@@ -49,6 +49,9 @@ class PollCollector implements HubMember {
         this.cursor.set(delivery.room, delivery.position);
         this.events.push(JSON.stringify({ type: 'joined', room: delivery.room, ...delivery.position, recovered: false, messages: [], presence: [] }));
         break;
+      case 'signal':
+        this.events.push(JSON.stringify(delivery.event));
+        break;
       case 'presence':
         return;
     }
@@ -111,7 +114,8 @@ export function pollHandler(context: GatewayContext) {
       }
       await Promise.all(rooms.map((room) => {
         const since = cursor.get(room);
-        return context.hub.join(room, collector, since ? { since, announce: false } : { announce: false });
+        const reader = identity.user ?? collector.nick;
+        return context.hub.join(room, collector, since ? { since, announce: false, reader } : { announce: false, reader });
       }));
       if (given) await collector.waitForEvents(timeoutS * 1000, abort.signal);
     } finally {
