@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     port = (await portIsFree(8080)) ? 8080 : await freePort();
   }
 
-  console.log(`starting redis-server, ${gateways} gateway(s) and nginx…`);
-  const cluster: LocalCluster = await startLocalCluster({ gateways, nginxPort: port });
+  console.log(`starting redis-server (AOF), ${gateways} gateway(s) and nginx…`);
+  const cluster: LocalCluster = await startLocalCluster({ gateways, nginxPort: port, redisAof: true });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

@@ -15,6 +15,8 @@ export interface LocalClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Start a redis-server (default). Without it the gateways run the embedded broker, each alone. */
   readonly redis?: boolean;
+  /** Redis keeps an append-only file in the temp dir (`appendfsync everysec`): a restart keeps every room. */
+  readonly redisAof?: boolean;
   /** nginx's port; default a free one. */
   readonly nginxPort?: number;
   /** The gateway entry point, relative to the repository root (default services/gateway/dist/main.js). */
@@ -50,7 +52,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   // Children are killed by ManagedProcess's exit hook; the temp dir goes with them.
   const removeTempDir = (): void => rmSync(tempDir, { recursive: true, force: true });
   process.once('exit', removeTempDir);
-  const redis = withRedis ? new RedisProcess({ port: await freePort() }) : undefined;
+  const aof = options.redisAof === true ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', tempDir] : [];
+  const redis = withRedis ? new RedisProcess({ port: await freePort(), args: aof }) : undefined;
   const nodes: GatewayNode[] = [];
   for (let index = 1; index <= gateways; index++) {
     const port = await freePort();
