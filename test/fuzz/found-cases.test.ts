@@ -1,5 +1,6 @@
+import type { ServerEvent } from '@chat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isError, isJoined, type ServerFrame } from '../gateway/helpers/frames.js';
+import { isError, isJoined } from '../gateway/helpers/frames.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { JsonWsClient } from '../gateway/helpers/json-ws-client.js';
 import { Resources } from '../gateway/helpers/resources.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => resources.closeAll());
 
 /** Sends `frames` back to back (as a pipelining client does) and returns what came back up to a pong. */
-async function pipelined(frames: readonly unknown[]): Promise<readonly ServerFrame[]> {
+async function pipelined(frames: readonly unknown[]): Promise<readonly ServerEvent[]> {
   const client = resources.track(await JsonWsClient.connect(node.ws));
   for (const frame of frames) client.send(frame);
   client.send({ type: 'ping' });

@@ -1,6 +1,7 @@
+import type { ErrorEvent } from '@chat/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer } from '@chat/testkit';
-import { isError, type ErrorFrame } from './helpers/frames.js';
+import { isError } from './helpers/frames.js';
 import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
@@ -70,7 +71,7 @@ describe('WebSocket bad input: a clear error, and the connection stays usable', 
   it('a binary frame gets error binary_not_supported', async () => {
     const from = client.mark();
     client.sendRaw(Buffer.from(JSON.stringify({ type: 'send', room, text: 'bin' })), { binary: true });
-    const error = await client.next((frame): frame is ErrorFrame => isError(frame), { from });
+    const error = await client.next((frame): frame is ErrorEvent => isError(frame), { from });
     expect(error.code).toBe('binary_not_supported');
     await stillUsable();
   });

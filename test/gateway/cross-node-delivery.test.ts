@@ -1,6 +1,7 @@
+import type { MessageEvent } from '@chat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '@chat/testkit';
-import { range, type MessageFrame } from './helpers/frames.js';
+import { range } from './helpers/frames.js';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
@@ -130,7 +131,7 @@ describe('cross-node delivery over every transport', () => {
       expect(sseMessages.map((message) => message.offset), `sse on ${members.node.id}`).toEqual(range(members.sseJoinedAt + 1, members.sseJoinedAt + sseMessages.length));
       const pollMessages = members.poll.messages(LOBBY);
       expect(pollMessages.map((message) => message.offset), `poll on ${members.node.id}`).toEqual(range(members.pollJoinedAt + 1, members.pollJoinedAt + pollMessages.length));
-      const texts = (messages: readonly MessageFrame[]) => messages.map((message) => message.text);
+      const texts = (messages: readonly MessageEvent[]) => messages.map((message) => message.text);
       expect(texts(sseMessages)).toEqual(texts(reference));
       expect(texts(pollMessages)).toEqual(texts(reference));
       const expectedLines = reference.map((message) => outputLine(message.nick, message.text));

@@ -1,6 +1,7 @@
+import type { JoinedEvent } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { type RedisServer, eventually } from '@chat/testkit';
-import { isJoined, type JoinedFrame } from './helpers/frames.js';
+import { isJoined } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, metricValue, postMessage, scrapeMetrics } from './helpers/http-client.js';
 import { JsonWsClient, ServerError } from './helpers/json-ws-client.js';
@@ -107,7 +108,7 @@ describe('health, readiness and metrics', () => {
     const message = await client.waitForMessage(room, 'after the outage');
     // Redis came back empty: the room's epoch changed, and the client was told so, never silently.
     expect(message.epoch).not.toBe(joinedBefore.epoch);
-    const reset = await client.next((frame): frame is JoinedFrame => isJoined(frame, room) && frame.epoch === message.epoch);
+    const reset = await client.next((frame): frame is JoinedEvent => isJoined(frame, room) && frame.epoch === message.epoch);
     expect(reset.recovered).toBe(false);
     expect(metricValue(await scrapeMetrics(a.http), 'chat_broker_reconnects_total')).toBeGreaterThan(before);
   });

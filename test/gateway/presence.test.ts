@@ -1,6 +1,7 @@
+import type { PresenceEvent } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { type RedisServer, eventually } from '@chat/testkit';
-import { isPresence, type PresenceFrame } from './helpers/frames.js';
+import { isPresence } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, presence } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
@@ -25,7 +26,7 @@ describe('presence across nodes', () => {
     const bob = resources.track(await JsonWsClient.connect(b.ws, { nick: 'bob' }));
     const bobJoined = await bob.join(room);
     expect(nicksOf(bobJoined.presence)).toEqual(['alice', 'bob']);
-    const joinEvent = await alice.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'join' && frame.nick === 'bob');
+    const joinEvent = await alice.next((frame): frame is PresenceEvent => isPresence(frame, room) && frame.event === 'join' && frame.nick === 'bob');
     expect(joinEvent).toMatchObject({ room, event: 'join', nick: 'bob' });
 
     for (const node of [a, b]) {
@@ -38,7 +39,7 @@ describe('presence across nodes', () => {
     }
 
     await bob.close();
-    const leaveEvent = await alice.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'leave' && frame.nick === 'bob');
+    const leaveEvent = await alice.next((frame): frame is PresenceEvent => isPresence(frame, room) && frame.event === 'leave' && frame.nick === 'bob');
     expect(leaveEvent.nick).toBe('bob');
     for (const node of [a, b]) {
       await eventually(async () => nicksOf((await presence(node.http, room)).members).join() === 'alice', { what: `${node.id} presence without bob` });
@@ -63,7 +64,7 @@ describe('presence across nodes', () => {
     await erin.join(room);
     const left = await dan.request({ type: 'leave', room }, (frame) => frame.type === 'left');
     expect(left.room).toBe(room);
-    await erin.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'leave' && frame.nick === 'dan');
+    await erin.next((frame): frame is PresenceEvent => isPresence(frame, room) && frame.event === 'leave' && frame.nick === 'dan');
     expect(nicksOf((await presence(a.http, room)).members)).toEqual(['erin']);
   });
 
@@ -77,7 +78,7 @@ describe('presence across nodes', () => {
     expect(answer.status).toBe(200);
     const joined = answer.body.events.find((event) => event.type === 'joined');
     expect(nicksOf(joined?.presence ?? [])).toEqual(['fay', 'gus']);
-    await fay.next((frame): frame is PresenceFrame => isPresence(frame, room) && frame.event === 'join' && frame.nick === 'gus');
+    await fay.next((frame): frame is PresenceEvent => isPresence(frame, room) && frame.event === 'join' && frame.nick === 'gus');
     expect(nicksOf((await presence(b.http, room)).members)).toEqual(['fay', 'gus']);
   });
 });

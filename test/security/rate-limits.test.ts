@@ -1,6 +1,7 @@
+import type { ErrorEvent } from '@chat/protocol';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAck, isError, type ErrorFrame } from '../gateway/helpers/frames.js';
+import { isAck, isError } from '../gateway/helpers/frames.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { JsonWsClient } from '../gateway/helpers/json-ws-client.js';
 import { TcpLineClient, WsLineClient } from '../gateway/helpers/line-clients.js';
@@ -49,7 +50,7 @@ describe('per-connection send limit on WebSocket', () => {
     raw.uncork();
     const closed = await flooder.waitForClose();
     expect(closed.code).toBe(4029);
-    const limited = flooder.frames.items.filter((frame): frame is ErrorFrame => isError(frame, 'rate_limited'));
+    const limited = flooder.frames.items.filter((frame): frame is ErrorEvent => isError(frame, 'rate_limited'));
     // A pipelining flooder should still be told why before it is dropped.
     expect(limited.length, 'rate_limited errors received before close 4029').toBeGreaterThanOrEqual(1);
     for (const error of limited) expect(error.retryAfterMs).toEqual(expect.any(Number));
@@ -84,7 +85,7 @@ describe('per-connection send limit on WebSocket', () => {
   it('a client that slows down after rate_limited is not closed and is served again', async () => {
     const eager = resources.track(await JsonWsClient.connect(untrusting.ws, { nick: 'eager' }));
     for (let index = 0; index < BURST + 2; index += 1) eager.send({ type: 'send', room: 'rate-room', text: `eager ${index}` });
-    const limited = await eager.next((frame): frame is ErrorFrame => isError(frame, 'rate_limited'));
+    const limited = await eager.next((frame): frame is ErrorEvent => isError(frame, 'rate_limited'));
     await eager.frames.waitFor(() => eager.frames.items.filter((frame) => isAck(frame) || isError(frame)).length >= BURST + 2, { what: 'an answer per send' });
     // Wait exactly as long as the server asked; the next send must be accepted.
     await new Promise((resolve) => setTimeout(resolve, Number(limited.retryAfterMs) + 50));
@@ -97,7 +98,7 @@ describe('per-connection send limit on WebSocket', () => {
   it('a join flood gets rate_limited for joins', async () => {
     const joiner = resources.track(await JsonWsClient.connect(untrusting.ws, { nick: 'joiner' }));
     for (let index = 0; index < JOIN_BURST + 3; index += 1) joiner.send({ type: 'join', room: `join-flood-${index}` });
-    const limited = await joiner.next((frame): frame is ErrorFrame => isError(frame, 'rate_limited'));
+    const limited = await joiner.next((frame): frame is ErrorEvent => isError(frame, 'rate_limited'));
     expect(limited.retryAfterMs).toEqual(expect.any(Number));
     expect(joiner.isOpen).toBe(true);
     await honest.check();

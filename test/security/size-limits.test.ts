@@ -1,6 +1,7 @@
+import type { ErrorEvent } from '@chat/protocol';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isError, type ErrorFrame } from '../gateway/helpers/frames.js';
+import { isError } from '../gateway/helpers/frames.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { JsonWsClient } from '../gateway/helpers/json-ws-client.js';
 import { Resources } from '../gateway/helpers/resources.js';
@@ -89,7 +90,7 @@ describe('rooms per connection', () => {
       expect(answer.status, path).toBe(400);
       expect(errorCodeOf(answer)).toBe('too_many_rooms');
     }
-    expect(greedy.frames.items.filter((frame): frame is ErrorFrame => isError(frame)).length).toBe(1);
+    expect(greedy.frames.items.filter((frame): frame is ErrorEvent => isError(frame)).length).toBe(1);
     await honest.check();
   });
 });

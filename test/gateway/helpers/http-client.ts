@@ -1,5 +1,5 @@
+import { isRecord, isString, parseServerEvent, type MessageEvent, type ServerEvent } from '@chat/protocol';
 import { connect } from 'node:net';
-import type { MessageFrame, ServerFrame } from './frames.js';
 
 export interface JsonResponse<T = unknown> {
   readonly status: number;
@@ -43,7 +43,7 @@ export interface HistoryAnswer {
   readonly room: string;
   readonly epoch: string;
   readonly offset: number;
-  readonly messages: ReadonlyArray<Omit<MessageFrame, 'type' | 'room'>>;
+  readonly messages: ReadonlyArray<Omit<MessageEvent, 'type' | 'room'>>;
 }
 
 export async function history(base: string, room: string, query = ''): Promise<HistoryAnswer> {
@@ -65,7 +65,7 @@ export async function presence(base: string, room: string): Promise<PresenceAnsw
 
 export interface PollAnswer {
   readonly cursor: string;
-  readonly events: readonly ServerFrame[];
+  readonly events: readonly ServerEvent[];
 }
 
 /** One `GET /poll` request; throws unless it answers 200. */
@@ -73,9 +73,16 @@ export async function poll(base: string, rooms: string, { cursor, timeoutS }: { 
   const query = new URLSearchParams({ rooms });
   if (cursor !== undefined) query.set('cursor', cursor);
   if (timeoutS !== undefined) query.set('timeout', String(timeoutS));
-  const { status, body } = await fetchJson<PollAnswer>(`${base}/poll?${query.toString()}`);
-  if (status !== 200) throw new Error(`poll ${query.toString()}: ${status} ${JSON.stringify(body)}`);
-  return body;
+  const { status, body } = await fetchJson<unknown>(`${base}/poll?${query.toString()}`);
+  if (status !== 200 || !isRecord(body) || !isString(body.cursor) || !Array.isArray(body.events)) {
+    throw new Error(`poll ${query.toString()}: ${status} ${JSON.stringify(body)}`);
+  }
+  const events = body.events.map((item: unknown) => {
+    const event = parseServerEvent(item);
+    if (!event) throw new Error(`poll event outside the protocol: ${JSON.stringify(item).slice(0, 200)}`);
+    return event;
+  });
+  return { cursor: body.cursor, events };
 }
 
 /**
@@ -83,13 +90,13 @@ export async function poll(base: string, rooms: string, { cursor, timeoutS }: { 
  * event it was given, in order.
  */
 export class PollClient {
-  readonly events: ServerFrame[] = [];
+  readonly events: ServerEvent[] = [];
   cursor: string | undefined;
 
   constructor(readonly rooms: string) {}
 
   /** One request to `base`: without a cursor it answers at once with `joined` events. */
-  async pollOnce(base: string, timeoutS = 5): Promise<readonly ServerFrame[]> {
+  async pollOnce(base: string, timeoutS = 5): Promise<readonly ServerEvent[]> {
     const answer = await poll(base, this.rooms, this.cursor === undefined ? {} : { cursor: this.cursor, timeoutS });
     this.cursor = answer.cursor;
     this.events.push(...answer.events);
@@ -97,7 +104,7 @@ export class PollClient {
   }
 
   /** Polls `base` until an event matches, or fails after `timeoutMs`. */
-  async pollUntil(base: string, predicate: (event: ServerFrame) => boolean, timeoutMs = 10_000): Promise<ServerFrame> {
+  async pollUntil(base: string, predicate: (event: ServerEvent) => boolean, timeoutMs = 10_000): Promise<ServerEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.find(predicate);
@@ -108,8 +115,8 @@ export class PollClient {
     }
   }
 
-  messages(room: string): MessageFrame[] {
-    return this.events.filter((event): event is MessageFrame => event.type === 'message' && event.room === room);
+  messages(room: string): MessageEvent[] {
+    return this.events.filter((event): event is MessageEvent => event.type === 'message' && event.room === room);
   }
 }
 

@@ -1,6 +1,7 @@
+import type { AckEvent, ErrorEvent, JoinedEvent, MessageEvent, ServerEvent, WelcomeEvent } from '@chat/protocol';
 import { WebSocket } from 'ws';
 import { Collector } from '@chat/testkit';
-import { isAck, isError, isJoined, isMessage, parseFrame, type AckFrame, type ErrorFrame, type JoinedFrame, type MessageFrame, type ServerFrame, type WelcomeFrame } from './frames.js';
+import { isAck, isError, isJoined, isMessage, parseFrame } from './frames.js';
 
 export interface CloseInfo {
   readonly code: number;
@@ -15,7 +16,7 @@ export interface WaitOptions {
 
 /** Thrown when a request got `error` instead of the answer it expected. */
 export class ServerError extends Error {
-  constructor(readonly frame: ErrorFrame) {
+  constructor(readonly frame: ErrorEvent) {
     super(`server error ${frame.code}: ${frame.message}`);
   }
 }
@@ -25,13 +26,13 @@ export class ServerError extends Error {
  * frames by predicate. Requests correlate with the first matching answer after they were sent.
  */
 export class JsonWsClient {
-  readonly frames = new Collector<ServerFrame>();
+  readonly frames = new Collector<ServerEvent>();
   readonly closed: Promise<CloseInfo>;
   private closeInfo: CloseInfo | undefined;
 
   private constructor(
     readonly socket: WebSocket,
-    readonly welcome: WelcomeFrame,
+    readonly welcome: WelcomeEvent,
   ) {
     this.closed = new Promise((resolve) => {
       if (socket.readyState === WebSocket.CLOSED) resolve({ code: 1006, reason: '' });
@@ -46,7 +47,7 @@ export class JsonWsClient {
   static async connect(base: string, { nick, timeoutMs = 5000 }: { nick?: string; timeoutMs?: number } = {}): Promise<JsonWsClient> {
     const url = `${base}/ws${nick === undefined ? '' : `?nick=${encodeURIComponent(nick)}`}`;
     const socket = new WebSocket(url, { perMessageDeflate: false });
-    const early: ServerFrame[] = [];
+    const early: ServerEvent[] = [];
     let failure: Error | undefined;
     socket.on('message', (data, isBinary) => {
       if (isBinary) failure = new Error('server sent a binary frame');
@@ -74,7 +75,7 @@ export class JsonWsClient {
     socket.removeAllListeners('message');
     const first = early[0];
     if (first?.type !== 'welcome') throw new Error(`first frame was not welcome: ${JSON.stringify(first)}`);
-    const client = new JsonWsClient(socket, first as WelcomeFrame);
+    const client = new JsonWsClient(socket, first as WelcomeEvent);
     for (const frame of early.slice(1)) client.frames.push(frame);
     socket.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('server sent a binary frame');
@@ -108,18 +109,18 @@ export class JsonWsClient {
   }
 
   /** The first frame at or after `from` that matches. */
-  async next<T extends ServerFrame>(predicate: (frame: ServerFrame) => frame is T, options?: WaitOptions): Promise<T>;
-  async next(predicate: (frame: ServerFrame) => boolean, options?: WaitOptions): Promise<ServerFrame>;
-  async next(predicate: (frame: ServerFrame) => boolean, { from = 0, timeoutMs = 10_000 }: WaitOptions = {}): Promise<ServerFrame> {
-    const find = (items: readonly ServerFrame[]): ServerFrame | undefined => items.slice(from).find(predicate);
+  async next<T extends ServerEvent>(predicate: (frame: ServerEvent) => frame is T, options?: WaitOptions): Promise<T>;
+  async next(predicate: (frame: ServerEvent) => boolean, options?: WaitOptions): Promise<ServerEvent>;
+  async next(predicate: (frame: ServerEvent) => boolean, { from = 0, timeoutMs = 10_000 }: WaitOptions = {}): Promise<ServerEvent> {
+    const find = (items: readonly ServerEvent[]): ServerEvent | undefined => items.slice(from).find(predicate);
     const items = await this.frames.waitFor((all) => find(all) !== undefined, { timeoutMs, what: 'a matching frame' });
     return find(items)!;
   }
 
   /** Sends `frame` and resolves with the first later frame that matches, or rejects on a later `error`. */
-  async request<T extends ServerFrame>(frame: unknown, answer: (frame: ServerFrame) => frame is T, timeoutMs?: number): Promise<T>;
-  async request(frame: unknown, answer: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<ServerFrame>;
-  async request(frame: unknown, answer: (frame: ServerFrame) => boolean, timeoutMs = 10_000): Promise<ServerFrame> {
+  async request<T extends ServerEvent>(frame: unknown, answer: (frame: ServerEvent) => frame is T, timeoutMs?: number): Promise<T>;
+  async request(frame: unknown, answer: (frame: ServerEvent) => boolean, timeoutMs?: number): Promise<ServerEvent>;
+  async request(frame: unknown, answer: (frame: ServerEvent) => boolean, timeoutMs = 10_000): Promise<ServerEvent> {
     const from = this.mark();
     this.send(frame);
     const reply = await this.next((candidate) => answer(candidate) || isError(candidate), { from, timeoutMs });
@@ -128,34 +129,34 @@ export class JsonWsClient {
   }
 
   /** Sends a frame expected to fail and resolves with the `error` it got. */
-  async expectError(frame: unknown, raw = false): Promise<ErrorFrame> {
+  async expectError(frame: unknown, raw = false): Promise<ErrorEvent> {
     const from = this.mark();
     if (raw && typeof frame === 'string') this.sendRaw(frame);
     else this.send(frame);
-    return this.next((candidate): candidate is ErrorFrame => isError(candidate), { from });
+    return this.next((candidate): candidate is ErrorEvent => isError(candidate), { from });
   }
 
-  join(room: string, since?: { epoch: string; offset: number }, extra: Record<string, unknown> = {}): Promise<JoinedFrame> {
-    return this.request({ type: 'join', room, ...(since ? { since } : {}), ...extra }, (frame): frame is JoinedFrame => isJoined(frame, room));
+  join(room: string, since?: { epoch: string; offset: number }, extra: Record<string, unknown> = {}): Promise<JoinedEvent> {
+    return this.request({ type: 'join', room, ...(since ? { since } : {}), ...extra }, (frame): frame is JoinedEvent => isJoined(frame, room));
   }
 
   /** Sends a message and resolves with its `ack`. */
-  say(room: string, text: string, cid?: string): Promise<AckFrame> {
-    return this.request({ type: 'send', room, text, ...(cid === undefined ? {} : { cid }) }, (frame): frame is AckFrame => isAck(frame) && frame.room === room);
+  say(room: string, text: string, cid?: string): Promise<AckEvent> {
+    return this.request({ type: 'send', room, text, ...(cid === undefined ? {} : { cid }) }, (frame): frame is AckEvent => isAck(frame) && frame.room === room);
   }
 
   /** Every `message` of `room` received so far, in arrival order. */
-  messages(room: string): MessageFrame[] {
-    return this.frames.items.filter((frame): frame is MessageFrame => isMessage(frame, room));
+  messages(room: string): MessageEvent[] {
+    return this.frames.items.filter((frame): frame is MessageEvent => isMessage(frame, room));
   }
 
   /** Waits for the `message` of `room` with this text. */
-  waitForMessage(room: string, text: string, timeoutMs = 10_000): Promise<MessageFrame> {
-    return this.next((frame): frame is MessageFrame => isMessage(frame, room) && frame.text === text, { timeoutMs });
+  waitForMessage(room: string, text: string, timeoutMs = 10_000): Promise<MessageEvent> {
+    return this.next((frame): frame is MessageEvent => isMessage(frame, room) && frame.text === text, { timeoutMs });
   }
 
   /** Waits until `room` has at least `count` messages. */
-  async waitForMessages(room: string, count: number, timeoutMs = 10_000): Promise<MessageFrame[]> {
+  async waitForMessages(room: string, count: number, timeoutMs = 10_000): Promise<MessageEvent[]> {
     await this.frames.waitFor(() => this.messages(room).length >= count, { timeoutMs, what: `${count} messages in ${room}` });
     return this.messages(room);
   }

@@ -1,13 +1,14 @@
+import { parseJson, parseServerEvent, type JoinedEvent, type MessageEvent, type ServerEvent } from '@chat/protocol';
 import { EventSource, type FetchLike } from 'eventsource';
 import { Collector } from '@chat/testkit';
-import type { JoinedFrame, MessageFrame, ServerFrame } from './frames.js';
+import { isJoined, isMessage } from './frames.js';
 
-/** One SSE event as received: its `event:` type, `id:` (empty when none) and parsed JSON `data:`. */
-export interface SseEvent {
-  readonly type: string;
-  readonly id: string;
-  readonly data: ServerFrame;
-}
+type SseEventOf<E extends ServerEvent> = E extends ServerEvent ? { readonly type: E['type']; readonly id: string; readonly data: E } : never;
+
+/** One SSE event as received: its `event:` type (the same as its data's), `id:` (empty when none) and validated `data:`. */
+export type SseEvent = SseEventOf<ServerEvent>;
+
+const sseEvent = (data: ServerEvent, id: string): SseEvent => ({ type: data.type, id, data }) as SseEvent;
 
 export interface SseOpenOptions {
   /** Sent as the `Last-Event-ID` header on the first request (resume). */
@@ -43,7 +44,9 @@ export class SseClient {
     for (const type of EVENT_TYPES) {
       this.source.addEventListener(type, (event) => {
         if (event instanceof MessageEvent && typeof event.data === 'string') {
-          this.events.push({ type, id: event.lastEventId, data: JSON.parse(event.data) as ServerFrame });
+          const data = parseServerEvent(parseJson(event.data), type);
+          if (data?.type !== type) throw new Error(`SSE ${type} event outside the protocol: ${event.data.slice(0, 200)}`);
+          this.events.push(sseEvent(data, event.lastEventId));
         } else {
           const failure = event as Event & { code?: number; message?: string };
           this.connectionErrors.push({ code: failure.code, message: failure.message });
@@ -77,6 +80,8 @@ export class SseClient {
     return this.events.items.length;
   }
 
+  async next<T extends SseEvent>(predicate: (event: SseEvent) => event is T, options?: { from?: number; timeoutMs?: number }): Promise<T>;
+  async next(predicate: (event: SseEvent) => boolean, options?: { from?: number; timeoutMs?: number }): Promise<SseEvent>;
   async next(predicate: (event: SseEvent) => boolean, { from = 0, timeoutMs = 10_000 } = {}): Promise<SseEvent> {
     const find = (items: readonly SseEvent[]): SseEvent | undefined => items.slice(from).find(predicate);
     const items = await this.events.waitFor((all) => find(all) !== undefined, { timeoutMs, what: 'a matching SSE event' });
@@ -84,18 +89,21 @@ export class SseClient {
   }
 
   /** The `joined` event of `room`. */
-  async joined(room: string, timeoutMs = 10_000): Promise<JoinedFrame> {
-    const event = await this.next((candidate) => candidate.type === 'joined' && candidate.data.room === room, { timeoutMs });
-    return event.data as JoinedFrame;
+  async joined(room: string, timeoutMs = 10_000): Promise<JoinedEvent> {
+    const { data } = await this.next((candidate) => isJoined(candidate.data, room), { timeoutMs });
+    if (!isJoined(data)) throw new Error('unreachable: not a joined event');
+    return data;
   }
 
-  messages(room: string): MessageFrame[] {
-    return this.events.items.filter((event) => event.type === 'message' && event.data.room === room).map((event) => event.data as MessageFrame);
+  messages(room: string): MessageEvent[] {
+    return this.events.items.flatMap(({ data }) => (isMessage(data, room) ? [data] : []));
   }
 
-  async waitForMessage(room: string, text: string, timeoutMs = 10_000): Promise<MessageFrame> {
-    const event = await this.next((candidate) => candidate.type === 'message' && candidate.data.room === room && candidate.data.text === text, { timeoutMs });
-    return event.data as MessageFrame;
+  async waitForMessage(room: string, text: string, timeoutMs = 10_000): Promise<MessageEvent> {
+    const matches = (data: ServerEvent): data is MessageEvent => isMessage(data, room) && data.text === text;
+    const { data } = await this.next((candidate) => matches(candidate.data), { timeoutMs });
+    if (!matches(data)) throw new Error('unreachable: not the awaited message');
+    return data;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
+import type { AckEvent } from '@chat/protocol';
 import { expect } from 'vitest';
-import type { AckFrame } from '../../gateway/helpers/frames.js';
 import { ServerError, type JsonWsClient } from '../../gateway/helpers/json-ws-client.js';
 import { createHmac } from 'node:crypto';
 
@@ -33,7 +33,7 @@ export class HonestPair {
   }
 
   /** Sends like an honest client: when told rate_limited it waits as long as asked and retries. */
-  private async say(text: string): Promise<AckFrame> {
+  private async say(text: string): Promise<AckEvent> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.sender.say(this.room, text);
