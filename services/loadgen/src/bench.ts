@@ -4,6 +4,7 @@
  * fresh processes, prints one table with ratios and writes the run to bench-results/<timestamp>.json.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseOptions } from './options.js';
 import { runScenario } from './run-scenario.js';
 import { GATEWAY_MAIN } from './servers/ours.js';
@@ -13,6 +14,7 @@ import { emptyRow, type Row } from './scenarios/types.js';
 import { renderTable } from './report/table.js';
 import { equalLoad } from './report/equal-load.js';
 import { writeResults } from './report/results-file.js';
+import { writeCharts } from './report/charts.js';
 
 const startedAt = new Date();
 const options = parseOptions(process.argv.slice(2));
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     process.stdout.write(`equal load (${comparison.scenario}, ${comparison.ratePerSec} sends/s): p99 ${figures}\n`);
   }
   process.stdout.write(`results: ${path} (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
+  for (const chart of writeCharts(options.outDir, basename(path, '.json'), rows)) process.stdout.write(`chart: ${chart}\n`);
 }
 
 main().then(
