@@ -5,7 +5,7 @@
 
 const TEXT_MARK = Buffer.from('"text":"t=');
 const OFFSET_MARK = Buffer.from('"offset":');
-const JSON_MESSAGE_MARK = Buffer.from('"type":"message"');
+const JSON_MESSAGE_PREFIX = Buffer.from('{"type":"message"');
 const SIO_MESSAGE_PREFIX = Buffer.from('42["message"');
 
 const DOT = 46;
@@ -39,14 +39,18 @@ function readNumber(buf: Buffer, start: number): number {
   return integer + fraction;
 }
 
-/** True when a JSON-protocol frame is a room `message`. */
+/** True when a JSON-protocol frame is a room `message` (a prefix test: a `joined` frame carries messages inside). */
 export function isJsonMessage(buf: Buffer): boolean {
-  return buf.indexOf(JSON_MESSAGE_MARK) !== -1;
+  return startsWith(buf, JSON_MESSAGE_PREFIX);
+}
+
+function startsWith(buf: Buffer, prefix: Buffer): boolean {
+  return buf.length > prefix.length && buf.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
 /** True when a Socket.IO frame is a `message` event. */
 export function isSioMessage(buf: Buffer): boolean {
-  return buf.length > SIO_MESSAGE_PREFIX.length && buf.compare(SIO_MESSAGE_PREFIX, 0, SIO_MESSAGE_PREFIX.length, 0, SIO_MESSAGE_PREFIX.length) === 0;
+  return startsWith(buf, SIO_MESSAGE_PREFIX);
 }
 
 /** The send time (ms since the epoch, fractional) carried as `t=<ms>` at the start of the text. */

@@ -134,6 +134,11 @@ export class GeneratorPool {
     return { counts: mergeCounts(reports.map((reply) => reply.counts)), histogram: mergeHistograms(reports.map((reply) => reply.histogram)) };
   }
 
+  /** Closes every client; the generator processes stay for the next `open`. */
+  async closeClients(): Promise<void> {
+    await this.requestAll([{ kind: 'close' }]);
+  }
+
   /** Closes every client and stops the generator processes. */
   async stop(): Promise<void> {
     await Promise.all(
