@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { startRedisServer, type RedisServer } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { JsonWsClient } from '../gateway/helpers/json-ws-client.js';
 import { ALERT_TESTS_FILE, ALERTS_FILE, alertRules, dashboard, dashboardExprs, exportedSeries, metricNames, SYNTHETIC_SERIES } from './prometheus-exprs.js';
@@ -27,6 +29,14 @@ describe('infra/prometheus/alerts.yml', () => {
     const { status, output } = promtool(['test', 'rules', ALERT_TESTS_FILE]);
     expect(output).toContain('SUCCESS');
     expect(status).toBe(0);
+  });
+
+  it('becomes a valid PrometheusRule the way infra/README.md wraps it (header + every line indented)', () => {
+    const header = 'apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: chat-gateway\nspec:\n';
+    const indented = readFileSync(ALERTS_FILE, 'utf8').split('\n').map((line) => (line === '' ? line : `  ${line}`)).join('\n');
+    const rule = new PrometheusRule(parse(`${header}${indented}`) as never);
+    expect(() => rule.validate()).not.toThrow();
+    expect(rule.spec.groups?.flatMap((group) => group.rules ?? []).length).toBe(alertRules().length);
   });
 
   it('covers what on-call needs: a node down or not ready, Redis, slow consumers, event-loop lag, delivery p99, send errors, an idle node', () => {
