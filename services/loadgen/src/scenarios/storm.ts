@@ -64,7 +64,7 @@ export interface StormResult {
 }
 
 const SAMPLE_MS = 200;
-const CONNECT_BATCH = 250;
+const CONNECT_BATCH = 100;
 
 interface Sample {
   readonly at: number;
@@ -147,7 +147,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       clients.push(new RoamingClient(wsUrl, `s-${i}`, [`storm-${i % rooms}`], { backoffBaseMs: options.backoffBaseMs, backoffCapMs: options.backoffCapMs }));
     }
     for (let i = 0; i < clients.length; i += CONNECT_BATCH) {
-      await Promise.all(clients.slice(i, i + CONNECT_BATCH).map((client) => client.connect(60_000)));
+      await Promise.all(clients.slice(i, i + CONNECT_BATCH).map((client) => client.connect(180_000)));
     }
     const connectAllMs = Date.now() - connectStarted;
     const strays = clients.filter((client) => client.node !== victim.id).length;
@@ -240,6 +240,9 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       gaps: delivery.gaps,
       unexpectedExits: cluster.unexpectedExits().filter((exit) => exit.name !== victim.id).length,
     };
+  } catch (error) {
+    log(`failed; the processes' last output:\n${cluster.logs()}`);
+    throw error;
   } finally {
     for (const client of clients) client.close();
     redis.disconnect();
