@@ -1,12 +1,17 @@
+import type { TransportName } from '@chat/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-export type TransportName = 'websocket' | 'sse' | 'long-poll';
+/** Globals a page's transports are detected by; taking them away forces a fallback. */
+export type BrowserFeature = 'WebSocket' | 'EventSource' | 'ReadableStream' | 'XMLHttpRequest' | 'HTMLIFrameElement';
+
+/** What to take away for a page to end up on long-poll, the last transport. */
+export const ONLY_LONG_POLL: readonly BrowserFeature[] = ['WebSocket', 'EventSource', 'ReadableStream', 'XMLHttpRequest', 'HTMLIFrameElement'];
 
 export interface OpenOptions {
   readonly nick: string;
   readonly room?: string;
   /** Transports to take away from the page before it loads, to force a fallback. */
-  readonly remove?: ReadonlyArray<'WebSocket' | 'EventSource'>;
+  readonly remove?: readonly BrowserFeature[];
   readonly viewport?: { width: number; height: number };
   /** Runs before the page loads, e.g. to route requests. */
   readonly beforeLoad?: (page: Page) => Promise<unknown>;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '../../scripts/cluster/local-cluster.js';
-import { connected, openChat, outboxEmpty, seesInPresence, seesMessage, send, shownMessages, type ChatTab, type OpenOptions } from './chat-driver.js';
+import { ONLY_LONG_POLL, connected, openChat, outboxEmpty, seesInPresence, seesMessage, send, shownMessages, type ChatTab, type OpenOptions } from './chat-driver.js';
 import { launchChromium } from './chromium.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -65,9 +65,9 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     await seesMessage(bob.page, 'hi alice, bob here');
   });
 
-  it('a page without WebSocket chats by SSE and a page without WebSocket and EventSource by long-poll', async () => {
+  it('a page without WebSocket chats by SSE and a page without any streaming transport by long-poll', async () => {
     carol = await open({ nick: 'carol', remove: ['WebSocket'] });
-    dave = await open({ nick: 'dave', remove: ['WebSocket', 'EventSource'] });
+    dave = await open({ nick: 'dave', remove: ONLY_LONG_POLL });
     expect((await connected(carol.page)).transport).toBe('sse');
     expect((await connected(dave.page)).transport).toBe('long-poll');
     await seesInPresence(alice.page, 'carol');
@@ -86,7 +86,7 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
     await seesMessage(dave.page, 'hi alice, bob here');
   });
 
-  it('falls back to SSE when the WebSocket upgrade is refused, and to long-poll when the SSE stream stays silent', async () => {
+  it('falls back to SSE when the WebSocket upgrade is refused, and to XHR streaming when the SSE stream stays silent', async () => {
     const blockedUpgrade = await open({
       nick: 'frank',
       beforeLoad: (page) => page.routeWebSocket(/\/ws$/, (ws) => ws.close({ code: 1011, reason: 'blocked by a proxy' })),
@@ -98,7 +98,7 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
       remove: ['WebSocket'],
       beforeLoad: (page) => page.route(/\/sse\?/, () => undefined),
     });
-    expect((await connected(bufferingProxy.page)).transport).toBe('long-poll');
+    expect((await connected(bufferingProxy.page)).transport).toBe('xhr-stream');
     await send(bufferingProxy.page, 'grace got through');
     await seesMessage(blockedUpgrade.page, 'grace got through');
     await seesMessage(alice.page, 'grace got through');

@@ -25,9 +25,3 @@ export function requestHeaders(endpoints: Endpoints, json: boolean): Record<stri
     ...(endpoints.token !== undefined ? { Authorization: `Bearer ${endpoints.token}` } : {}),
   };
 }
-
-/** Query parameters that carry the token where headers cannot (EventSource). */
-export function withToken(params: URLSearchParams, endpoints: Endpoints): URLSearchParams {
-  if (endpoints.token !== undefined) params.set('token', endpoints.token);
-  return params;
-}

@@ -37,6 +37,12 @@ export interface Platform {
   readonly WebSocket: WebSocketConstructor | undefined;
   readonly EventSource: EventSourceConstructor | undefined;
   readonly fetch: FetchFunction;
+  /** fetch responses can be read as they arrive (ReadableStream). */
+  readonly fetchStreams: boolean;
+  /** For streaming where fetch cannot (progress events). */
+  readonly XMLHttpRequest: (new () => XMLHttpRequest) | undefined;
+  /** A page that can hold a hidden iframe: the pushlet's forever frame. */
+  readonly frames: boolean;
 }
 
 interface PlatformOptions {
@@ -47,12 +53,15 @@ interface PlatformOptions {
 
 /** The given parts, else the globals of this browser or Node. */
 export function resolvePlatform(options: PlatformOptions, scope: object = globalThis): Platform {
-  const globals = scope as { WebSocket?: unknown; EventSource?: unknown; fetch?: unknown };
+  const globals = scope as { WebSocket?: unknown; EventSource?: unknown; fetch?: unknown; ReadableStream?: unknown; XMLHttpRequest?: unknown; HTMLIFrameElement?: unknown; document?: unknown };
   const fetchFunction = options.fetch ?? (typeof globals.fetch === 'function' ? (globals.fetch as FetchFunction).bind(scope) : undefined);
   if (!fetchFunction) throw new Error('ChatClient needs fetch (Node ≥ 18 or a browser), or a `fetch` option');
   return {
     WebSocket: options.WebSocket ?? (typeof globals.WebSocket === 'function' ? (globals.WebSocket as WebSocketConstructor) : undefined),
     EventSource: options.EventSource ?? (typeof globals.EventSource === 'function' ? (globals.EventSource as EventSourceConstructor) : undefined),
     fetch: fetchFunction,
+    fetchStreams: typeof globals.ReadableStream === 'function',
+    XMLHttpRequest: typeof globals.XMLHttpRequest === 'function' ? (globals.XMLHttpRequest as new () => XMLHttpRequest) : undefined,
+    frames: typeof globals.HTMLIFrameElement === 'function' && typeof globals.document === 'object' && globals.document !== null,
   };
 }

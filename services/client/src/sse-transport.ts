@@ -1,11 +1,12 @@
 import { parseJson, parseServerEvent } from '@chat/protocol';
-import { withToken, type Endpoints } from './endpoints.js';
+import type { Endpoints } from './endpoints.js';
 import { postMessage } from './http-send.js';
 import type { PendingSend } from './outbox.js';
 import { EVENTSOURCE_CLOSED, type EventSourceConstructor, type EventSourceLike, type FetchFunction } from './platform.js';
+import { streamUrl } from './stream-url.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
-const EVENT_NAMES = ['welcome', 'joined', 'message', 'presence', 'error'] as const;
+const EVENT_NAMES = ['welcome', 'joined', 'message', 'edit', 'delete', 'presence', 'typing', 'read', 'occupancy', 'error'] as const;
 
 /**
  * Server-Sent Events from `/sse` for receiving, `POST /rooms/:room/messages` for sending.
@@ -56,13 +57,7 @@ export class SseTransport implements Transport {
   }
 
   private url(): string {
-    const rooms = this.context.rooms();
-    const params = withToken(new URLSearchParams({ rooms: rooms.join(',') }), this.endpoints);
-    const nick = this.context.nick();
-    if (nick !== '') params.set('nick', nick);
-    const cursor = this.context.cursor(rooms);
-    if (cursor) params.set('lastEventId', cursor);
-    return `${this.endpoints.httpBase}/sse?${params.toString()}`;
+    return streamUrl(this.endpoints, '/sse', this.context, 'lastEventId', true);
   }
 
   private open(): void {

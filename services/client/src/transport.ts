@@ -1,7 +1,9 @@
 import type { PendingSend } from './outbox.js';
 import type { RoomPosition, ServerEvent } from '@chat/protocol';
 
-export type TransportName = 'websocket' | 'sse' | 'long-poll';
+/** Every transport, best first. */
+export const TRANSPORT_NAMES = ['websocket', 'sse', 'xhr-stream', 'pushlet', 'long-poll'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 /** How a transport instance ended and what the client should do next. */
 export interface TransportClose {

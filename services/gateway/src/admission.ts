@@ -23,9 +23,12 @@ export interface AdmissionOptions {
 }
 
 /** Transports that hold a connection open, counted against MAX_CONNECTIONS_PER_IP. */
-const LONG_LIVED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse', 'poll', 'tcp']);
-/** Transports a browser can open cross-origin without CORS: the origin is checked for them. */
-const ORIGIN_CHECKED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse']);
+const LONG_LIVED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse', 'xhr_stream', 'pushlet', 'poll', 'tcp']);
+/**
+ * Transports a browser opens without a CORS preflight: the origin is checked for them. (A
+ * pushlet is a frame navigation, which sends no Origin; its page only talks to a same-origin parent.)
+ */
+const ORIGIN_CHECKED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse', 'xhr_stream', 'pushlet']);
 const noRelease = (): void => undefined;
 
 /**

@@ -1,3 +1,5 @@
+import type { StreamFormat } from './stream-format.js';
+
 /** One SSE event. `type` and `id` are ours (no CR/LF possible); `data` is JSON on one line. */
 export function sseEvent(type: string, data: string, id?: string): string {
   return id === undefined ? `event: ${type}\ndata: ${data}\n\n` : `event: ${type}\nid: ${id}\ndata: ${data}\n\n`;
@@ -9,3 +11,18 @@ export const SSE_HEADERS = {
   Connection: 'keep-alive',
   'X-Accel-Buffering': 'no',
 } as const;
+
+const RETRY_MS = 2000;
+const DRAIN_RETRY_MS = 500;
+
+/** `GET /sse`: EventSource's format; the cursor is the event id, so the browser resumes by itself. */
+export const SSE_FORMAT: StreamFormat = {
+  transport: 'sse',
+  headers: SSE_HEADERS,
+  preamble: `retry: ${RETRY_MS}\n\n`,
+  heartbeat: ': hb\n\n',
+  drainPrefix: `retry: ${DRAIN_RETRY_MS}\n\n`,
+  requestCursor: (ctx) => ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : ''),
+  reportsBadCursor: false,
+  event: (type, json, cursor) => sseEvent(type, json, cursor),
+};

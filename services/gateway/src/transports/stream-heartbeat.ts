@@ -1,19 +1,19 @@
 import type { ServerResponse } from 'node:http';
 
-/** One timer for every SSE stream: a comment line keeps proxies and browsers from timing out. */
+/** One timer for every event stream: its format's keep-alive keeps proxies and clients from timing out. */
 export class StreamHeartbeat {
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams = new Map<ServerResponse, string>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(intervalMs: number) {
     this.timer = setInterval(() => {
-      for (const response of this.streams) response.write(': hb\n\n');
+      for (const [response, chunk] of this.streams) response.write(chunk);
     }, intervalMs);
     this.timer.unref();
   }
 
-  add(response: ServerResponse): () => void {
-    this.streams.add(response);
+  add(response: ServerResponse, chunk: string): () => void {
+    this.streams.set(response, chunk);
     return () => this.streams.delete(response);
   }
 

@@ -4,30 +4,29 @@ import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
 import { requestedNick } from './request-nick.js';
-import { SSE_HEADERS, sseEvent } from './sse-format.js';
+import type { StreamFormat } from './stream-format.js';
 import type { StreamHeartbeat } from './stream-heartbeat.js';
 
-const RETRY_MS = 2000;
-const DRAIN_RETRY_MS = 500;
-
-function resumeCursor(ctx: Context): Cursor {
-  const lastEventId = ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : '');
-  if (!lastEventId) return new Map();
+/** The cursor to resume from, and whether the one given was malformed. */
+function resumeCursor(ctx: Context, format: StreamFormat): { cursor: Cursor; malformed: boolean } {
+  const text = format.requestCursor(ctx);
+  if (!text) return { cursor: new Map(), malformed: false };
   try {
-    return decodeCursor(lastEventId);
+    return { cursor: decodeCursor(text), malformed: false };
   } catch {
-    // A browser may replay an id from another server or version: start fresh rather than fail.
-    return new Map();
+    return { cursor: new Map(), malformed: true };
   }
 }
 
-const errorEvent = (error: ErrorEvent): string => sseEvent('error', JSON.stringify(error));
-
-/** `GET /sse?rooms=a,b&nick=…`: the JSON events of the rooms as an SSE stream, resumable on any node. */
-export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) {
+/**
+ * `GET /sse`, `/xhr-stream`, `/pushlet` `?rooms=a,b&nick=…`: the JSON events of the rooms as one
+ * long response in the format's framing, resumable on any node from the cursor it carries.
+ */
+export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHeartbeat, format: StreamFormat) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
-    const { identity, rooms, release } = await admit(context, ctx.req, 'sse', { rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection) });
+    const { transport } = format;
+    const { identity, rooms, release } = await admit(context, ctx.req, transport, { rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection) });
     let nick: string | undefined;
     try {
       nick = identity.nick ?? requestedNick(ctx);
@@ -35,12 +34,12 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       release();
       throw error;
     }
-    const cursor = resumeCursor(ctx);
+    const { cursor, malformed } = resumeCursor(ctx, format);
 
     ctx.respond = false;
     const response = ctx.res;
-    response.writeHead(200, { ...SSE_HEADERS, 'X-Node-Id': config.nodeId });
-    response.write(`retry: ${RETRY_MS}\n\n`);
+    response.writeHead(200, { ...format.headers, 'X-Node-Id': config.nodeId });
+    response.write(format.preamble);
     let ended = false;
     const end = (): void => {
       if (ended) return;
@@ -51,36 +50,40 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
       if (ended) return;
       response.write(chunk);
       if (response.writableLength > config.sendBufferBytes) {
-        metrics.slowConsumers.sse += 1;
-        end();
+        metrics.slowConsumers[transport] += 1;
+        // A client that does not read would never receive a polite end behind its backlog, and
+        // the backlog would stay in memory: cut the connection. It reconnects and resumes.
+        ended = true;
+        response.destroy();
       }
     };
 
     const session = openChatSession(context, {
-      transport: 'sse',
+      transport,
       identity,
       nick,
       output: {
         event: (event) => {
           const eventId = event.type === 'joined' ? encodeCursor(session.cursor()) : undefined;
-          write(sseEvent(event.type, encodeServerEvent(event), eventId));
+          write(format.event(event.type, encodeServerEvent(event), eventId));
         },
         message: (envelope) => {
-          metrics.deliveries.sse += 1;
-          write(sseEvent('message', envelope.json, encodeCursor(session.cursor())));
+          metrics.deliveries[transport] += 1;
+          write(format.event('message', envelope.json, encodeCursor(session.cursor())));
         },
       },
     });
+    const errorEvent = (error: ErrorEvent): string => format.event('error', JSON.stringify(error), undefined);
     const untrack = context.track({
-      transport: 'sse',
+      transport,
       drain: () => {
-        write(`retry: ${DRAIN_RETRY_MS}\n\n`);
+        write(format.drainPrefix);
         write(errorEvent({ type: 'error', code: 'draining', message: 'node draining, reconnect elsewhere' }));
         end();
       },
       terminate: () => response.destroy(),
     });
-    const unwatch = heartbeat.add(response);
+    const unwatch = heartbeat.add(response, format.heartbeat);
     response.once('close', () => {
       ended = true;
       release();
@@ -89,6 +92,7 @@ export function sseHandler(context: GatewayContext, heartbeat: StreamHeartbeat) 
     });
 
     session.welcome();
+    if (malformed && format.reportsBadCursor) write(errorEvent({ type: 'error', code: 'bad_cursor', message: 'the cursor is not one this server issued; starting fresh' }));
     for (const room of rooms) {
       try {
         await session.join(room, cursor.get(room));
