@@ -2,12 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Collector } from '@chat/testkit';
 import { reportFigures, useCluster } from './support/cluster-fixture.js';
-import { checkDelivery, sumReports } from './support/delivery-check.js';
-import type { Ack } from './support/events.js';
+import { ChatPeer } from './support/chat-peer.js';
+import { checkDelivery, sumReports, type Ack } from './support/delivery-check.js';
 import { postMessage } from './support/http-sender.js';
-import { PollChatClient } from './support/poll-chat-client.js';
-import { SseChatClient } from './support/sse-chat-client.js';
-import { WsChatClient } from './support/ws-chat-client.js';
 
 const cluster = useCluster({ gateways: 3 });
 const closers: Array<() => unknown> = [];
@@ -18,11 +15,10 @@ afterAll(async () => {
 describe('a three-node cluster behind nginx', () => {
   it('clients on WebSocket, SSE, long-poll and POST, spread over the nodes, all see every message in order', async () => {
     const { url } = cluster();
-    const wsUrl = url.replace(/^http/, 'ws');
     const room = 'cross-node';
-    const ws = Array.from({ length: 3 }, (_, i) => new WsChatClient(wsUrl, `ws-${i}`, [room]));
-    const sse = Array.from({ length: 3 }, (_, i) => new SseChatClient(url, `sse-${i}`, [room]));
-    const poll = new PollChatClient(url, 'poll-0', [room]);
+    const ws = Array.from({ length: 3 }, (_, i) => new ChatPeer({ url, nick: `ws-${i}`, rooms: [room], transport: 'websocket' }));
+    const sse = Array.from({ length: 3 }, (_, i) => new ChatPeer({ url, nick: `sse-${i}`, rooms: [room], transport: 'sse' }));
+    const poll = new ChatPeer({ url, nick: 'poll-0', rooms: [room], transport: 'long-poll' });
     for (const client of [...ws, ...sse]) closers.push(() => client.close());
     closers.push(() => poll.close());
     // One at a time, so least_conn sees each connection before placing the next.
@@ -35,7 +31,7 @@ describe('a three-node cluster behind nginx', () => {
     const acks: Ack[] = [];
     const sends: Array<Promise<Ack>> = [];
     for (let round = 0; round < 4; round++) {
-      ws.forEach((client, i) => sends.push(client.send(room, `ws-${i}-${round}`, `ws-${i}-${round}`)));
+      ws.forEach((client, i) => sends.push(client.send(room, `ws-${i}-${round}`)));
       sends.push(postMessage(url, room, { text: `post-${round}`, nick: 'poster', cid: `post-${round}` }));
     }
     acks.push(...(await Promise.all(sends)));
@@ -79,14 +75,14 @@ describe('a three-node cluster behind nginx', () => {
     closers.push(() => line.terminate());
     line.on('message', (data) => lines.push(data.toString()));
     await new Promise((resolve, reject) => line.once('open', resolve).once('error', reject));
-    const json = new WsChatClient(wsUrl, 'json-lobby', ['lobby']);
+    const json = new ChatPeer({ url, nick: 'json-lobby', rooms: ['lobby'], transport: 'websocket' });
     closers.push(() => json.close());
     await json.connect();
 
     line.send('nick ! liner');
     line.send('msg ! hello from the line side');
     await json.log.waitFor(() => json.log.messages.some((message) => message.text === 'hello from the line side'), 'the line message');
-    await json.send('lobby', 'hello from the JSON side', 'json-lobby-1');
+    await json.send('lobby', 'hello from the JSON side');
     await lines.waitFor((items) => items.includes('output ! json-lobby: hello from the JSON side'), { what: 'the JSON message as a line' });
   });
 });

@@ -3,7 +3,7 @@ import { eventually } from '@chat/testkit';
 import { e2eEnv, reportFigures, summarize, useCluster } from './support/cluster-fixture.js';
 import { allReconnects, busiestNode, connectReceivers, startMixedSender, verifyEveryoneGotEverything, type Receivers } from './support/fault-scenario.js';
 import { openStuckWebSocket, startPendingGet } from './support/raw-http.js';
-import { WsChatClient } from './support/ws-chat-client.js';
+import { ChatPeer } from './support/chat-peer.js';
 
 const cluster = useCluster({ gateways: 3 });
 const cleanups: Array<() => void> = [];
@@ -32,7 +32,7 @@ describe('SIGTERM drain of a gateway', () => {
     const exit = await victim.kill('SIGTERM');
     const exitMs = Date.now() - termAt;
     // After the drain, new connections through nginx go elsewhere.
-    const newcomers = Array.from({ length: 3 }, (_, i) => new WsChatClient(cluster().url.replace(/^http/, 'ws'), `${room}-late-${i}`, [room]));
+    const newcomers = Array.from({ length: 3 }, (_, i) => new ChatPeer({ url: cluster().url, nick: `${room}-late-${i}`, rooms: [room], transport: 'websocket' }));
     for (const client of newcomers) cleanups.push(() => client.close());
     await Promise.all(newcomers.map((client) => client.connect()));
 
@@ -73,7 +73,7 @@ describe('SIGTERM drain of a gateway', () => {
     const stuck = await openStuckWebSocket(victim.port);
     cleanups.push(() => stuck.destroy());
     const readyz = await startPendingGet(victim.port, '/readyz');
-    const watcher = new WsChatClient(victim.url.replace(/^http/, 'ws'), 'drain-watcher', ['node-drain-2']);
+    const watcher = new ChatPeer({ url: victim.url, nick: 'drain-watcher', rooms: ['node-drain-2'], transport: 'websocket' });
     cleanups.push(() => watcher.close());
     await watcher.connect();
 

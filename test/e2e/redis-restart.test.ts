@@ -4,7 +4,7 @@ import { eventually } from '@chat/testkit';
 import { reportFigures, summarize, useCluster } from './support/cluster-fixture.js';
 import { connectReceivers, startMixedSender, verifyEveryoneGotEverything, type Receivers } from './support/fault-scenario.js';
 import { postMessage } from './support/http-sender.js';
-import { WsChatClient } from './support/ws-chat-client.js';
+import { ChatPeer } from './support/chat-peer.js';
 
 const cluster = useCluster({ gateways: 3 });
 const cleanups: Array<() => void> = [];
@@ -104,7 +104,7 @@ describe('Redis killed and restarted empty', () => {
     await allReadyz(cluster(), 200, restartedAt, 15_000);
 
     // It serves the room like the others: a message posted to it reaches a client elsewhere.
-    const listener = new WsChatClient(cluster().url.replace(/^http/, 'ws'), 'late-listener', ['redis-late']);
+    const listener = new ChatPeer({ url: cluster().url, nick: 'late-listener', rooms: ['redis-late'], transport: 'websocket' });
     cleanups.push(() => listener.close());
     await listener.connect();
     const ack = await postMessage(late.url, 'redis-late', { text: 'from the late node', nick: 'late', cid: 'late-1' });

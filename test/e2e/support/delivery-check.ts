@@ -1,4 +1,11 @@
-import type { Ack, MessageEvent } from './events.js';
+import type { ChatMessage, RoomPosition } from '@chat/protocol';
+
+/** A stored send as a test records it: where it went, its cid and the node that answered. */
+export interface Ack extends RoomPosition {
+  readonly room: string;
+  readonly cid: string;
+  readonly node: string;
+}
 
 /** How one client's received messages compare with what the cluster acknowledged. */
 export interface DeliveryReport {
@@ -15,9 +22,9 @@ export interface DeliveryReport {
 }
 
 /** Compares `received` (arrival order, backfill included) with `acks`; only acked rooms/epochs count. */
-export function checkDelivery(received: readonly MessageEvent[], acks: readonly Ack[]): DeliveryReport {
+export function checkDelivery(received: readonly ChatMessage[], acks: readonly Ack[]): DeliveryReport {
   const streams = new Set(acks.map((ack) => `${ack.room}|${ack.epoch}`));
-  const firstSeen = new Map<string, MessageEvent>();
+  const firstSeen = new Map<string, ChatMessage>();
   const lastOffset = new Map<string, number>();
   let redelivered = 0;
   let outOfOrder = 0;

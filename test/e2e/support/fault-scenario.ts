@@ -1,24 +1,22 @@
 import type { LocalCluster } from '../../../scripts/cluster/local-cluster.js';
-import { conflictingAcks, checkDelivery, sumReports, type DeliveryReport } from './delivery-check.js';
-import type { Ack } from './events.js';
+import { ChatPeer } from './chat-peer.js';
+import { conflictingAcks, checkDelivery, sumReports, type Ack, type DeliveryReport } from './delivery-check.js';
 import { postMessage } from './http-sender.js';
 import type { Reconnect } from './message-log.js';
-import { SseChatClient } from './sse-chat-client.js';
 import { startSteadySender, type SendRun } from './steady-sender.js';
-import { WsChatClient } from './ws-chat-client.js';
 
 /** Receivers of one room, connected through nginx one after another so least_conn spreads them. */
 export interface Receivers {
-  readonly ws: WsChatClient[];
-  readonly sse: SseChatClient[];
-  all(): Array<WsChatClient | SseChatClient>;
+  readonly ws: ChatPeer[];
+  readonly sse: ChatPeer[];
+  all(): ChatPeer[];
   close(): void;
 }
 
 export async function connectReceivers(cluster: LocalCluster, room: string, counts = { ws: 6, sse: 3 }): Promise<Receivers> {
-  const wsUrl = cluster.url.replace(/^http/, 'ws');
-  const ws = Array.from({ length: counts.ws }, (_, i) => new WsChatClient(wsUrl, `${room}-ws-${i}`, [room]));
-  const sse = Array.from({ length: counts.sse }, (_, i) => new SseChatClient(cluster.url, `${room}-sse-${i}`, [room]));
+  const peer = (transport: 'websocket' | 'sse', nick: string): ChatPeer => new ChatPeer({ url: cluster.url, nick, rooms: [room], transport });
+  const ws = Array.from({ length: counts.ws }, (_, i) => peer('websocket', `${room}-ws-${i}`));
+  const sse = Array.from({ length: counts.sse }, (_, i) => peer('sse', `${room}-sse-${i}`));
   const receivers: Receivers = {
     ws,
     sse,
@@ -68,7 +66,7 @@ export function startMixedSender(cluster: LocalCluster, receivers: Receivers, ro
     }
     const sender = receivers.ws[index % receivers.ws.length];
     if (!sender) throw new Error('no WebSocket sender');
-    return sender.send(room, text, text);
+    return sender.send(room, text);
   });
   return { ...run, posts };
 }

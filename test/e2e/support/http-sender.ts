@@ -1,4 +1,5 @@
-import type { Ack } from './events.js';
+import { isOffset, isRecord, isString } from '@chat/protocol';
+import type { Ack } from './delivery-check.js';
 
 /**
  * POSTs a message through nginx, retrying with the same cid until a node stores it: a retry
@@ -15,8 +16,8 @@ export async function postMessage(baseUrl: string, room: string, body: { text: s
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(3_000),
       });
-      const answer = (await response.json()) as Record<string, unknown>;
-      if ((response.status === 201 || response.status === 200) && typeof answer.epoch === 'string' && typeof answer.offset === 'number') {
+      const answer: unknown = await response.json();
+      if ((response.status === 201 || response.status === 200) && isRecord(answer) && isString(answer.epoch) && isOffset(answer.offset)) {
         return { room, epoch: answer.epoch, offset: answer.offset, cid: body.cid, node: response.headers.get('x-node-id') ?? '' };
       }
       last = `${response.status} ${JSON.stringify(answer)}`;

@@ -1,10 +1,4 @@
-import type { JoinedEvent, MessageEvent } from './events.js';
-
-/** A client's resume point in one room. */
-export interface Position {
-  readonly epoch: string;
-  readonly offset: number;
-}
+import type { ChatMessage, JoinedEvent, RoomPosition } from '@chat/protocol';
 
 /** A reconnection, from the moment the old connection was lost to the next `joined` of every room. */
 export interface Reconnect {
@@ -18,9 +12,9 @@ export interface Reconnect {
  * every `joined`, and the position it would resume from.
  */
 export class MessageLog {
-  readonly messages: MessageEvent[] = [];
+  readonly messages: ChatMessage[] = [];
   readonly joins: Array<JoinedEvent & { readonly at: number; readonly node: string | undefined }> = [];
-  readonly positions = new Map<string, Position>();
+  readonly positions = new Map<string, RoomPosition>();
   private waiters: Array<() => void> = [];
 
   /** Records a `joined`: its backfill counts as received, its position replaces ours. */
@@ -31,7 +25,7 @@ export class MessageLog {
     this.wake();
   }
 
-  message(event: MessageEvent): void {
+  message(event: ChatMessage): void {
     this.messages.push(event);
     const position = this.positions.get(event.room);
     if (!position || position.epoch !== event.epoch || event.offset > position.offset) {
