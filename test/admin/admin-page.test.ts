@@ -43,7 +43,7 @@ describe('the /admin page in headless Chromium', { timeout: 60_000 }, () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const client of clients) client.close();
+    await Promise.allSettled(clients.map((client) => client.close()));
     await browser?.close();
     await Promise.allSettled(nodes.map((node) => node.stop()));
     await redis?.stop();
