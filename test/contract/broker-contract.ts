@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker, BrokerHealthEvent, ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '@chat/core';
-import { Collector, eventually } from '../helpers/wait.js';
+import { Collector, eventually } from '@chat/testkit';
 import { contractOptions, type BrokerHarness } from './broker-harness.js';
 import { describeChatFeatureContract } from './chat-features-contract.js';
 

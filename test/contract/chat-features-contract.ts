@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Broker, ChatMessage, RoomListener, RoomSignal } from '@chat/core';
 import { ChatError } from '@chat/protocol';
-import { Collector } from '../helpers/wait.js';
+import { Collector } from '@chat/testkit';
 
 class FeatureListener implements RoomListener {
   readonly entries = new Collector<ChatMessage>();

@@ -1,7 +1,7 @@
 import { RedisBroker, roomKeys } from '@chat/core';
 import { describeBrokerContract } from './broker-contract.js';
 import { contractOptions } from './broker-harness.js';
-import { startRedisServer } from '../helpers/redis-server.js';
+import { startRedisServer } from '@chat/testkit';
 
 // Appends to the stream exactly as publish.lua does, but without PUBLISH: a message lost on the wire.
 const STORE_SILENTLY = `

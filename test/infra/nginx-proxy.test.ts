@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NginxProxy } from '../../scripts/cluster/nginx-proxy.js';
-import { freePort } from '../helpers/free-port.js';
+import { freePort } from '@chat/testkit';
 import { startUpstreamStub, type UpstreamStub } from './upstream-stub.js';
 
 // Real nginx with infra/nginx's config, in front of three stand-in gateways: what the proxy
