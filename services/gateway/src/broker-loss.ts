@@ -28,7 +28,7 @@ export class BrokerLossReaction {
   private stopped = false;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: Pick<Broker, 'isConnected' | 'onHealth'>,
     private readonly connections: () => Iterable<Movable>,
     private readonly options: BrokerLossOptions,
     private readonly logger: Logger,
