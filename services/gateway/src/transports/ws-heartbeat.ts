@@ -2,21 +2,35 @@ import type { WebSocket } from 'ws';
 
 /**
  * One timer for every WebSocket of the node: each round pings every socket and drops those that
- * did not answer the previous ping (dead peers, half-open TCP).
+ * did not answer the previous ping (dead peers, half-open TCP). The pong and close listeners are
+ * shared by all sockets (`this` is the socket), so a connection costs two set entries, no closures.
  */
 export class WsHeartbeat {
-  private readonly alive = new Map<WebSocket, boolean>();
+  private readonly sockets = new Set<WebSocket>();
+  /** Sockets that answered since the last round (new ones count as having answered). */
+  private readonly answered = new Set<WebSocket>();
   private readonly timer: NodeJS.Timeout;
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onClose: (this: WebSocket) => void;
 
   constructor(intervalMs: number) {
+    const { sockets, answered } = this;
+    this.onPong = function onPong(this: WebSocket) {
+      if (sockets.has(this)) answered.add(this);
+    };
+    this.onClose = function onClose(this: WebSocket) {
+      sockets.delete(this);
+      answered.delete(this);
+    };
     this.timer = setInterval(() => this.round(), intervalMs);
     this.timer.unref();
   }
 
   watch(ws: WebSocket): void {
-    this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
-    ws.once('close', () => this.alive.delete(ws));
+    this.sockets.add(ws);
+    this.answered.add(ws);
+    ws.on('pong', this.onPong);
+    ws.once('close', this.onClose);
   }
 
   stop(): void {
@@ -24,13 +38,12 @@ export class WsHeartbeat {
   }
 
   private round(): void {
-    for (const [ws, alive] of this.alive) {
-      if (!alive) {
-        this.alive.delete(ws);
+    for (const ws of this.sockets) {
+      if (!this.answered.delete(ws)) {
+        this.sockets.delete(ws);
         ws.terminate();
         continue;
       }
-      this.alive.set(ws, false);
       ws.ping();
     }
   }

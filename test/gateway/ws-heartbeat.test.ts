@@ -1,0 +1,40 @@
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNode, type TestNode } from './helpers/gateway-nodes.js';
+import { Resources } from './helpers/resources.js';
+
+const HEARTBEAT_MS = 100;
+const resources = new Resources();
+let node: TestNode;
+
+beforeAll(async () => {
+  node = await startNode('heartbeat', undefined, { WS_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+  resources.track({ close: () => node.drain() });
+});
+afterAll(() => resources.closeAll());
+
+/** Opens `/ws` and resolves once the socket is open; `autoPong: false` makes a peer that never answers pings. */
+async function open(autoPong: boolean): Promise<WebSocket> {
+  const ws = new WebSocket(`${node.ws}/ws`, { perMessageDeflate: false, autoPong });
+  resources.track({ close: () => ws.terminate() });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+describe('WebSocket heartbeat (one timer per node)', () => {
+  it('drops a peer that stops answering pings and keeps the one that answers', async () => {
+    const live = await open(true);
+    const dead = await open(false);
+    let pings = 0;
+    live.on('ping', () => (pings += 1));
+    const closed = new Promise<number>((resolve) => dead.once('close', (code) => resolve(code)));
+    // The server closes without a close frame (terminate), so the client sees 1006.
+    expect(await closed).toBe(1006);
+    // The dead peer needed a ping it did not answer and a second round to be dropped: the live one got both and stayed.
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(live.readyState).toBe(WebSocket.OPEN);
+  });
+});
