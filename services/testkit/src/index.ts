@@ -6,3 +6,4 @@ export { requireProgram } from './programs.js';
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export { eventually, Collector } from './wait.js';
+export { RedisGroup, freePortsWithBus } from './redis-group.js';

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { eventually, freePortWithBus, RedisProcess } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { eventually, freePortsWithBus, RedisGroup } from '@chat/testkit';
 
 /** A 3-master / 3-replica Redis Cluster on loopback, owned by one test file. */
 export interface LocalRedisCluster {
@@ -23,46 +21,22 @@ export interface LocalRedisCluster {
 }
 
 export async function startRedisCluster(): Promise<LocalRedisCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-redis-cluster-'));
-  const ports: number[] = [];
-  while (ports.length < 6) {
-    const port = await freePortWithBus();
-    if (!ports.includes(port)) ports.push(port);
+  const group = new RedisGroup('redis-cluster');
+  const ports = await freePortsWithBus(6);
+  for (const port of ports) {
+    group.add(port, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(group.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000'] });
   }
-  const processes = new Map(
-    ports.map((port) => [
-      port,
-      new RedisProcess({
-        port,
-        args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', '--dir', dir],
-        cwd: dir,
-      }),
-    ]),
-  );
-  const clients = new Map<number, Redis>();
-  const client = (port: number): Redis => {
-    let existing = clients.get(port);
-    if (!existing) {
-      existing = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => 200, lazyConnect: false });
-      existing.on('error', () => undefined);
-      clients.set(port, existing);
-    }
-    return existing;
-  };
-  const stop = async (): Promise<void> => {
-    for (const connection of clients.values()) connection.disconnect();
-    await Promise.all([...processes.values()].map((proc) => proc.kill()));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const client = (port: number): Redis => group.client(port);
+  const stop = (): Promise<void> => group.stop();
   try {
-    await Promise.all([...processes.values()].map((proc) => proc.start()));
+    await group.start(ports);
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
   } catch (error) {
     await stop();
     throw error;
   }
-  const running = (): number[] => ports.filter((port) => processes.get(port)?.running);
+  const running = (): number[] => group.running();
   const slotOwners = async (): Promise<Array<[number, number, number, number | undefined]>> => {
     const from = running()[0];
     if (from === undefined) return [];
@@ -98,14 +72,8 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       return owner[3];
     },
     masterPorts: async () => [...new Set((await slotOwners()).map(([, , master]) => master))],
-    kill: async (port) => {
-      clients.get(port)?.disconnect();
-      clients.delete(port);
-      await processes.get(port)?.kill();
-    },
-    restart: async (port) => {
-      await processes.get(port)?.start();
-    },
+    kill: (port) => group.kill(port),
+    restart: (port) => group.restart(port),
     waitHealthy,
     stop,
   };

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { eventually, freePortWithBus, RedisProcess } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { eventually, freePortsWithBus, RedisGroup } from '@chat/testkit';
 
 export const SENTINEL_NAME = 'mymaster';
 
@@ -18,19 +17,11 @@ export interface LocalSentinelSet {
 }
 
 export async function startSentinelSet(): Promise<LocalSentinelSet> {
-  const dir = mkdtempSync(join(tmpdir(), 'chat-redis-sentinel-'));
-  const ports: number[] = [];
-  while (ports.length < 5) {
-    const port = await freePortWithBus();
-    if (!ports.includes(port)) ports.push(port);
-  }
-  const [primary, replica, ...sentinelPorts] = ports as [number, number, number, number, number];
-  const server = (port: number, extra: string[]): RedisProcess =>
-    new RedisProcess({ port, args: ['--dir', dir, ...extra], cwd: dir });
-  const processes = new Map<number, RedisProcess>([
-    [primary, server(primary, [])],
-    [replica, server(replica, ['--replicaof', '127.0.0.1', String(primary)])],
-  ]);
+  const group = new RedisGroup('redis-sentinel');
+  const { dir } = group;
+  const [primary, replica, ...sentinelPorts] = (await freePortsWithBus(5)) as [number, number, number, number, number];
+  group.add(primary);
+  group.add(replica, { args: ['--replicaof', '127.0.0.1', String(primary)] });
   for (const port of sentinelPorts) {
     const config = join(dir, `sentinel-${port}.conf`);
     writeFileSync(
@@ -47,27 +38,14 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
         '',
       ].join('\n'),
     );
-    processes.set(port, new RedisProcess({ port, command: 'redis-sentinel', args: [config], cwd: dir }));
+    group.add(port, { command: 'redis-sentinel', args: [config] });
   }
-  const clients = new Map<number, Redis>();
-  const client = (port: number): Redis => {
-    let existing = clients.get(port);
-    if (!existing) {
-      existing = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
-      existing.on('error', () => undefined);
-      clients.set(port, existing);
-    }
-    return existing;
-  };
-  const stop = async (): Promise<void> => {
-    for (const connection of clients.values()) connection.disconnect();
-    await Promise.all([...processes.values()].map((proc) => proc.kill()));
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const client = (port: number): Redis => group.client(port);
+  const stop = (): Promise<void> => group.stop();
   try {
-    await processes.get(primary)!.start();
-    await processes.get(replica)!.start();
-    await Promise.all(sentinelPorts.map((port) => processes.get(port)!.start()));
+    await group.start([primary]);
+    await group.start([replica]);
+    await group.start(sentinelPorts);
     await eventually(
       async () => {
         const info = (await client(replica).info('replication')) as string;
@@ -93,11 +71,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
       return Number(port);
     },
     client,
-    kill: async (port) => {
-      clients.get(port)?.disconnect();
-      clients.delete(port);
-      await processes.get(port)?.kill();
-    },
+    kill: (port) => group.kill(port),
     stop,
   };
 }
