@@ -4,6 +4,7 @@ import { endpointsOf, type Endpoints } from './endpoints.js';
 import { Outbox, type PendingSend } from './outbox.js';
 import { resolvePlatform, type EventSourceConstructor, type FetchFunction, type Platform, type WebSocketConstructor } from './platform.js';
 import { PresenceBook } from './presence-book.js';
+import { RoomFeatures } from './room-features.js';
 import { RoomPositions } from './room-positions.js';
 import { availableTransports, createTransport } from './transport-factory.js';
 import { TransportPicker } from './transport-picker.js';
@@ -28,6 +29,16 @@ export interface ChatClientEvents {
   outbox: readonly PendingSend[];
   error: { readonly code: string; readonly message: string };
   nick: string;
+  /** A message was edited (`target`) or deleted; both are entries with their own offset. */
+  edit: ChatMessage & { readonly target: number };
+  delete: ChatMessage & { readonly target: number };
+  typing: { readonly room: string; readonly nick: string };
+  /** A member's read position moved. */
+  read: { readonly room: string; readonly nick: string; readonly offset: number };
+  /** Distinct members present (from `joined`, and `occupancy` events of big rooms). */
+  occupancy: { readonly room: string; readonly count: number };
+  /** This reader's stored position on (re)joining a room and the messages after it. */
+  unread: { readonly room: string; readonly read: number; readonly unread: number };
 }
 
 /** A stored send: where the message is in its room. */
@@ -91,6 +102,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly platform: Platform;
   private readonly ackWaiters = new Map<string, AckWaiter>();
   private readonly roomList: string[];
+  /** Typing, read positions, edit and delete, older history: HTTP calls on every transport. */
+  readonly features: RoomFeatures;
   private nickname: string;
   private transport: Transport | undefined;
   private connected = false;
@@ -109,6 +122,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.roomList = [...new Set(options.rooms)];
     this.nickname = options.nick ?? '';
     this.status = { state: 'stopped', transport: this.picker.current };
+    this.features = new RoomFeatures(this.endpoints, this.platform.fetch, () => this.nickname);
   }
 
   get rooms(): readonly string[] {
@@ -288,14 +302,32 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (!this.roomList.includes(event.room)) return;
         const result = this.positions.applyJoined(event);
         this.presence.reset(event.room, event.presence.map((member) => member.nick));
-        for (const message of result.fresh) this.emit('message', { ...message, room: event.room });
+        for (const message of result.fresh) this.emitEntry({ ...message, room: event.room });
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
+        if (event.occupancy !== undefined) this.emit('occupancy', { room: event.room, count: event.occupancy });
+        if (event.read !== undefined && event.unread !== undefined) this.emit('unread', { room: event.room, read: event.read, unread: event.unread });
         if (result.maybeMissing) this.emit('gap', { room: event.room, reason: result.reason ?? 'messages may be missing' });
         return;
       }
       case 'message':
         if (this.roomList.includes(event.room) && this.positions.accept(event)) this.emit('message', event);
         return;
+      case 'edit':
+      case 'delete': {
+        const entry: ChatMessage = { ...event, text: event.type === 'edit' ? event.text : '', kind: event.type };
+        if (this.roomList.includes(event.room) && this.positions.accept(entry)) this.emitEntry(entry);
+        return;
+      }
+      case 'typing':
+      case 'read':
+      case 'occupancy': {
+        if (!this.roomList.includes(event.room)) return;
+        const { type, ...payload } = event;
+        if (type === 'typing') this.emit('typing', payload as ChatClientEvents['typing']);
+        else if (type === 'read') this.emit('read', payload as ChatClientEvents['read']);
+        else this.emit('occupancy', payload as ChatClientEvents['occupancy']);
+        return;
+      }
       case 'presence':
         if (!this.roomList.includes(event.room)) return;
         this.presence.apply(event.room, event.event, event.nick);
@@ -323,6 +355,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       default:
         return;
     }
+  }
+
+  /** A stream entry: a message, or an edit or delete of one. */
+  private emitEntry(entry: ChatMessage): void {
+    if (entry.kind !== undefined && entry.target !== undefined) this.emit(entry.kind, { ...entry, target: entry.target });
+    else this.emit('message', entry);
   }
 
   private onServerError(event: ErrorEvent): void {

@@ -1,13 +1,16 @@
 import { ChatClient } from '@chat/client';
-import { cleanNick, isValidRoom } from '@chat/protocol';
+import { cleanNick, dmRoom, isValidRoom } from '@chat/protocol';
+import { Composer } from './composer.js';
 import { byId } from './dom.js';
 import { RoomMessages } from './message-view.js';
 import { NoticeView } from './notice-view.js';
 import { OutboxView } from './outbox-view.js';
 import { PresenceView } from './presence-view.js';
 import { RoomsView } from './rooms-view.js';
-import { initialNick, initialRoom, rememberNick, serverAddress, serverUrl, showRoomInUrl } from './settings.js';
+import { ReadTracker } from './read-tracker.js';
+import { initialNick, initialRoom, initialToken, rememberNick, serverAddress, serverUrl, showRoomInUrl, subjectOf } from './settings.js';
 import { StatusView } from './status-view.js';
+import { TypingView } from './typing-view.js';
 
 const MAX_TEXT = 4000;
 
@@ -17,8 +20,12 @@ export function startChatPage(): ChatClient {
   byId('server-address', HTMLElement).textContent = server;
 
   let current = initialRoom();
-  const client = new ChatClient({ url: serverUrl(server), nick: initialNick(), rooms: [current] });
+  const token = initialToken();
+  const ownSub = token === undefined ? undefined : subjectOf(token);
+  // Signed in, the nick is the token's (the server refuses another): the page asks for none.
+  const client = new ChatClient({ url: serverUrl(server), rooms: [current], ...(token === undefined ? { nick: initialNick() } : { token }) });
   const rooms = new Map<string, RoomMessages>();
+  const occupancy = new Map<string, number>();
   const conversation = byId('conversation', HTMLElement);
   let visibleList: HTMLElement = byId('messages', HTMLElement);
   const roomTitle = byId('room-title', HTMLElement);
@@ -26,15 +33,64 @@ export function startChatPage(): ChatClient {
   const textInput = byId('text', HTMLInputElement);
   const joinInput = byId('join-room', HTMLInputElement);
   const status = new StatusView(byId('status', HTMLElement), byId('error-line', HTMLElement));
-  const presence = new PresenceView(byId('presence', HTMLUListElement), byId('presence-count', HTMLElement));
+  // A token's nick is its subject unless it names one: members are messaged by that name.
+  const openDirect = ownSub === undefined ? undefined : (nick: string): void => openRoom(dmRoom(ownSub, nick));
+  const presence = new PresenceView(byId('presence', HTMLUListElement), byId('presence-count', HTMLElement), openDirect);
+  const typing = new TypingView(byId('typing', HTMLElement), () => current);
+  const reads = new ReadTracker((room, offset) => void client.features.markRead(room, offset).catch(() => undefined));
+  const composer = new Composer(textInput, byId('send-form', HTMLFormElement), byId('editing', HTMLElement));
+  const olderButton = byId('load-older', HTMLButtonElement);
+  const actions = {
+    edit: (room: string, offset: number, text: string) => composer.startEdit(room, offset, text),
+    remove: (room: string, offset: number) => void client.features.remove(room, offset).catch((error: Error) => status.flash(error.message)),
+  };
   const outbox = new OutboxView(byId('pending', HTMLOListElement), (cid) => client.discard(cid));
   const notice = new NoticeView(byId('notice', HTMLElement), byId('notice-text', HTMLElement), byId('notice-dismiss', HTMLButtonElement), () => current);
   const tabs = new RoomsView(byId('room-tabs', HTMLUListElement), { select: (room) => show(room), leave: (room) => leave(room) });
 
   function roomMessages(room: string): RoomMessages {
     let view = rooms.get(room);
-    if (!view) rooms.set(room, (view = new RoomMessages(room)));
+    if (!view) rooms.set(room, (view = new RoomMessages(room, actions)));
     return view;
+  }
+
+  function showPresence(room: string): void {
+    presence.show(client.presenceOf(room), client.nick, occupancy.get(room));
+  }
+
+  /** The room on screen is read up to its newest message while the page is visible. */
+  function markShownRead(): void {
+    const newest = roomMessages(current).newestOffset;
+    if (newest !== undefined && document.visibilityState !== 'hidden') reads.read(current, newest);
+  }
+
+  async function loadOlder(): Promise<void> {
+    const room = current;
+    const view = roomMessages(room);
+    const before = view.oldestOffset;
+    if (view.reachedStart || before === undefined || before <= 1 || olderButton.disabled) {
+      if (before !== undefined && before <= 1) view.reachedStart = true;
+      olderButton.hidden = view.reachedStart;
+      return;
+    }
+    olderButton.disabled = true;
+    try {
+      const page = await client.features.older(room, before);
+      const height = conversation.scrollHeight;
+      for (const message of page.messages) view.add(message, client.nick);
+      if (page.messages.length === 0 || (page.messages[0]?.offset ?? 1) <= 1) view.reachedStart = true;
+      if (room === current) conversation.scrollTop += conversation.scrollHeight - height;
+    } catch (error) {
+      status.flash(error instanceof Error ? error.message : 'could not load older messages');
+    } finally {
+      olderButton.disabled = false;
+      olderButton.hidden = view.reachedStart;
+    }
+  }
+
+  function openRoom(room: string): void {
+    client.join(room);
+    show(room);
   }
 
   function nearBottom(): boolean {
@@ -54,10 +110,14 @@ export function startChatPage(): ChatClient {
     document.title = `#${room} · chat`;
     showRoomInUrl(room);
     tabs.render(client.rooms, room);
-    presence.show(client.presenceOf(room), client.nick);
+    showPresence(room);
     outbox.show(client.pendingSends(), room);
     notice.render();
+    typing.render();
+    composer.cancel();
+    olderButton.hidden = view.reachedStart;
     conversation.scrollTop = conversation.scrollHeight;
+    markShownRead();
   }
 
   function leave(room: string): void {
@@ -71,14 +131,30 @@ export function startChatPage(): ChatClient {
   client.on('message', (message) => {
     const stick = message.room === current && nearBottom();
     roomMessages(message.room).add(message, client.nick);
+    typing.stopped(message.room, message.nick);
     if (message.room !== current) {
-      tabs.markUnread(message.room);
+      if (message.nick !== client.nick) tabs.markUnread(message.room);
       tabs.render(client.rooms, current);
-    } else if (stick) {
-      conversation.scrollTop = conversation.scrollHeight;
+    } else {
+      if (stick) conversation.scrollTop = conversation.scrollHeight;
+      markShownRead();
     }
   });
-  client.on('presence', ({ room, nicks }) => room === current && presence.show(nicks, client.nick));
+  client.on('edit', (entry) => roomMessages(entry.room).change(entry));
+  client.on('delete', (entry) => roomMessages(entry.room).change(entry));
+  client.on('typing', ({ room, nick }) => nick !== client.nick && typing.typed(room, nick));
+  client.on('occupancy', ({ room, count }) => {
+    occupancy.set(room, count);
+    if (room === current) showPresence(room);
+  });
+  client.on('unread', ({ room, read, unread }) => {
+    reads.known(room, read);
+    if (unread > 0) roomMessages(room).markUnreadFrom(read);
+    if (room !== current) tabs.setUnread(room, unread);
+    tabs.render(client.rooms, current);
+    if (room === current) markShownRead();
+  });
+  client.on('presence', ({ room }) => room === current && showPresence(room));
   client.on('gap', ({ room, reason }) => {
     roomMessages(room).addGapMarker(reason);
     notice.gap(room, reason);
@@ -90,6 +166,7 @@ export function startChatPage(): ChatClient {
   client.on('error', (error) => status.flash(`${error.code}: ${error.message}`));
 
   nickInput.value = client.nick;
+  nickInput.readOnly = token !== undefined;
   byId('nick-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
     const nick = cleanNick(nickInput.value);
@@ -109,11 +186,38 @@ export function startChatPage(): ChatClient {
     event.preventDefault();
     const text = textInput.value;
     if (text.trim().length === 0 || text.length > MAX_TEXT) return;
-    // A refused send stays in the outbox view, marked failed; nothing else to do with it here.
-    client.send(current, text).catch(() => undefined);
+    const editing = composer.editing;
+    if (editing) {
+      client.features.edit(editing.room, editing.offset, text).catch((error: Error) => status.flash(error.message));
+      composer.cancel();
+    } else {
+      // A refused send stays in the outbox view, marked failed; nothing else to do with it here.
+      client.send(current, text).catch(() => undefined);
+    }
     textInput.value = '';
     textInput.focus();
   });
+  textInput.addEventListener('input', () => {
+    if (textInput.value !== '' && !composer.editing) void client.features.typing(current);
+  });
+  textInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && composer.editing) {
+      event.preventDefault();
+      composer.cancel();
+    } else if (event.key === 'ArrowUp' && textInput.value === '') {
+      // As in Slack: Up in an empty composer edits your last message.
+      const last = roomMessages(current).lastOwn();
+      if (last) {
+        event.preventDefault();
+        composer.startEdit(current, last.offset, last.text);
+      }
+    }
+  });
+  conversation.addEventListener('scroll', () => {
+    if (conversation.scrollTop < 40) void loadOlder();
+  });
+  olderButton.addEventListener('click', () => void loadOlder());
+  document.addEventListener('visibilitychange', markShownRead);
 
   byId('join-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
@@ -125,8 +229,7 @@ export function startChatPage(): ChatClient {
     }
     joinInput.setCustomValidity('');
     joinInput.value = '';
-    client.join(room);
-    show(room);
+    openRoom(room);
   });
   joinInput.addEventListener('input', () => joinInput.setCustomValidity(''));
 

@@ -15,11 +15,26 @@ function sortKey(item: HTMLElement): [number, number] {
   return [Number(item.dataset.rank), Number(item.dataset.offset)];
 }
 
+/** What the user can do to one of their own messages. */
+export interface MessageActions {
+  edit(room: string, offset: number, text: string): void;
+  remove(room: string, offset: number): void;
+}
+
+const DELETED_TEXT = 'message deleted';
+
 /** One room's messages as an ordered list, kept in offset order whatever the arrival order. */
 export class RoomMessages {
   readonly list = el('ol', 'messages');
+  /** Changes that arrived before the message they change (e.g. an older page not loaded yet). */
+  private readonly early = new Map<number, ChatMessage>();
+  /** No older messages to load: the first page reached the start of the room's history. */
+  reachedStart = false;
 
-  constructor(readonly room: string) {
+  constructor(
+    readonly room: string,
+    private readonly actions?: MessageActions,
+  ) {
     // role=log: screen readers announce new messages politely.
     this.list.setAttribute('role', 'log');
     this.list.setAttribute('aria-label', `messages in ${room}`);
@@ -30,10 +45,16 @@ export class RoomMessages {
     item.dataset.epoch = message.epoch;
     item.dataset.offset = String(message.offset);
     item.dataset.rank = String(rank(message.epoch));
+    if (this.list.querySelector(`li.msg[data-epoch="${CSS.escape(message.epoch)}"][data-offset="${message.offset}"]`)) return;
     const time = el('time', 'ts', formatTime(message.ts));
     time.dateTime = new Date(message.ts).toISOString();
     item.append(time, el('span', 'nick', message.nick), el('span', 'text', message.text));
+    if (message.nick === ownNick && this.actions) item.append(this.actionButtons(item));
     this.insert(item);
+    if (message.deleted) this.showDeleted(item);
+    else if (message.edited) this.showEdited(item, message.text);
+    const early = this.early.get(message.offset);
+    if (early) this.change(early);
     // A tab left open for days must not grow without bound; the server keeps the history.
     while (this.list.childElementCount > MAX_SHOWN) this.list.firstElementChild?.remove();
   }
@@ -45,6 +66,81 @@ export class RoomMessages {
     item.dataset.rank = last instanceof HTMLElement ? (last.dataset.rank ?? '0') : '0';
     item.dataset.offset = last instanceof HTMLElement ? (last.dataset.offset ?? '0') : '0';
     this.list.append(item);
+  }
+
+  /** Applies an edit or delete entry to the message it targets. */
+  change(entry: ChatMessage): void {
+    if (entry.target === undefined) return;
+    const item = this.list.querySelector<HTMLElement>(`li.msg[data-epoch="${CSS.escape(entry.epoch)}"][data-offset="${entry.target}"]`);
+    if (!item) {
+      this.early.set(entry.target, entry);
+      return;
+    }
+    this.early.delete(entry.target);
+    if (entry.kind === 'delete') this.showDeleted(item);
+    else if (!item.classList.contains('deleted')) this.showEdited(item, entry.text);
+  }
+
+  /** Shows where unread messages begin: before the first message after `read`. */
+  markUnreadFrom(read: number): void {
+    this.list.querySelector('li.unread-marker')?.remove();
+    const first = [...this.list.querySelectorAll<HTMLElement>('li.msg')].find((item) => Number(item.dataset.offset) > read);
+    if (!first) return;
+    const marker = el('li', 'unread-marker', 'new messages');
+    marker.setAttribute('aria-label', 'unread messages begin here');
+    marker.dataset.rank = first.dataset.rank ?? '0';
+    marker.dataset.offset = String(read);
+    this.list.insertBefore(marker, first);
+  }
+
+  /** The offset of the oldest message shown (to load what came before it). */
+  get oldestOffset(): number | undefined {
+    const first = this.list.querySelector<HTMLElement>('li.msg');
+    return first ? Number(first.dataset.offset) : undefined;
+  }
+
+  /** The newest position shown, to store as read. */
+  get newestOffset(): number | undefined {
+    const items = this.list.querySelectorAll<HTMLElement>('li.msg');
+    const last = items[items.length - 1];
+    return last ? Number(last.dataset.offset) : undefined;
+  }
+
+  /** The newest of the user's own messages that can still be edited. */
+  lastOwn(): { offset: number; text: string } | undefined {
+    const items = [...this.list.querySelectorAll<HTMLElement>('li.msg.own:not(.deleted)')];
+    const last = items.at(-1);
+    return last ? { offset: Number(last.dataset.offset), text: last.querySelector('.text')?.textContent ?? '' } : undefined;
+  }
+
+  private showEdited(item: HTMLElement, text: string): void {
+    const textNode = item.querySelector('.text');
+    if (textNode) textNode.textContent = text;
+    item.classList.add('edited');
+    if (!item.querySelector('.edited-mark')) item.querySelector('.text')?.after(el('span', 'edited-mark', '(edited)'));
+  }
+
+  private showDeleted(item: HTMLElement): void {
+    const textNode = item.querySelector('.text');
+    if (textNode) textNode.textContent = DELETED_TEXT;
+    item.classList.remove('edited');
+    item.classList.add('deleted');
+    item.querySelector('.edited-mark')?.remove();
+    item.querySelector('.msg-actions')?.remove();
+  }
+
+  /** Edit and delete buttons: reachable by Tab, big enough to tap. */
+  private actionButtons(item: HTMLElement): HTMLElement {
+    const box = el('span', 'msg-actions');
+    const edit = el('button', 'msg-edit', 'Edit');
+    const remove = el('button', 'msg-delete', 'Delete');
+    for (const button of [edit, remove]) button.type = 'button';
+    edit.setAttribute('aria-label', 'edit this message');
+    remove.setAttribute('aria-label', 'delete this message');
+    edit.addEventListener('click', () => this.actions?.edit(this.room, Number(item.dataset.offset), item.querySelector('.text')?.textContent ?? ''));
+    remove.addEventListener('click', () => this.actions?.remove(this.room, Number(item.dataset.offset)));
+    box.append(edit, remove);
+    return box;
   }
 
   get count(): number {

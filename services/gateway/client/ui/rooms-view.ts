@@ -18,6 +18,12 @@ export class RoomsView {
     this.unread.set(room, (this.unread.get(room) ?? 0) + 1);
   }
 
+  /** The server's count for a room (on joining it): what was unread since this reader last read it. */
+  setUnread(room: string, count: number): void {
+    if (count > 0) this.unread.set(room, count);
+    else this.unread.delete(room);
+  }
+
   render(rooms: readonly string[], current: string): void {
     this.unread.delete(current);
     this.tabs.replaceChildren(
@@ -29,7 +35,11 @@ export class RoomsView {
         button.addEventListener('click', () => this.actions.select(room));
         item.append(button);
         const unread = this.unread.get(room);
-        if (unread) button.append(el('span', 'unread', String(unread)));
+        if (unread) {
+          const badge = el('span', 'unread', String(unread));
+          badge.setAttribute('aria-label', `${unread} unread`);
+          button.append(badge);
+        }
         if (rooms.length > 1) {
           const leave = el('button', 'tab-leave', '×');
           leave.type = 'button';

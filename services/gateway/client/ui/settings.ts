@@ -53,3 +53,31 @@ export function showRoomInUrl(room: string): void {
   url.searchParams.set('room', room);
   history.replaceState(null, '', url);
 }
+
+const TOKEN_KEY = 'chat.token';
+
+/** A token to sign in with: `?token=` (kept for this tab), else the one kept before. */
+export function initialToken(): string | undefined {
+  const fromUrl = new URLSearchParams(location.search).get('token');
+  if (fromUrl) {
+    storage('session')?.setItem(TOKEN_KEY, fromUrl);
+    const url = new URL(location.href);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url);
+    return fromUrl;
+  }
+  return storage('session')?.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** The `sub` of a JWT, read without verifying it (the server verifies; the page only needs the name). */
+export function subjectOf(token: string): string | undefined {
+  try {
+    const part = token.split('.')[1] ?? '';
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims: unknown = JSON.parse(json);
+    const sub = typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>).sub : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
