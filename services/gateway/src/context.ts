@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { BlockList } from 'node:net';
 import { RoomActions, RoomHub, TokenBucket, type Broker, type MessageDraft, type PublishResult } from '@chat/core';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import type { Identity } from './auth/identity.js';
 import type { GatewayConfig } from './config.js';
-import { clientIp, trustedProxies } from './http/client-ip.js';
+import { clientIp, trustedProxies, type TrustedProxies } from './http/client-ip.js';
 import type { Logger } from './logger.js';
 import type { GatewayMetrics, TransportName } from './metrics.js';
 
@@ -28,7 +27,7 @@ export class GatewayContext {
   readonly actions: RoomActions;
   readonly connections = new Set<LiveConnection>();
   private readonly connectionsPerIp = new Map<string, number>();
-  private readonly trusted: BlockList;
+  private readonly trusted: TrustedProxies;
   private readonly authenticator: Authenticator;
   private drainingSince: number | undefined;
 
