@@ -61,6 +61,23 @@ describe('the chat page and static files', () => {
     expect((await response.text()).length).toBeGreaterThan(0);
   });
 
+  it('a file is served with the MIME type of its extension; an HTML file gets the Content-Security-Policy too', async () => {
+    const base = nodes[0]!.http;
+    for (const [path, type] of [
+      ['/app.js', 'text/javascript; charset=utf-8'],
+      ['/app.js.map', 'application/json; charset=utf-8'],
+      ['/chat.css', 'text/css; charset=utf-8'],
+      ['/eventsource.html', 'text/html; charset=utf-8'],
+    ] as const) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type'), path).toBe(type);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.has('content-security-policy'), path).toBe(type.startsWith('text/html'));
+      await response.arrayBuffer();
+    }
+  });
+
   it('a missing file is 404 with body exactly "no file: <file>"', async () => {
     const response = await fetch(`${nodes[0]!.http}/missing.txt`);
     expect(response.status).toBe(404);

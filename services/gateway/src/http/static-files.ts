@@ -2,20 +2,9 @@ import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { Context, Next } from 'koa';
-import { sendError } from './error-sink.js';
+import { contentType } from 'mime-types';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const HTML = 'text/html; charset=utf-8';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -59,7 +48,7 @@ export function staticFiles(publicDir: string) {
       const page = await readFile(resolve(root, 'chat.html'), 'utf8');
       ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
       ctx.set('Cache-Control', 'no-cache');
-      ctx.type = TYPES['.html']!;
+      ctx.type = HTML;
       ctx.body = page.split('%%HOST:PORT%%').join(HOST_PATTERN.test(host) ? host : 'localhost');
       return;
     }
@@ -70,7 +59,7 @@ export function staticFiles(publicDir: string) {
       ctx.body = `no file: ${ctx.path.slice(1)}`;
       return;
     }
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const type = contentType(extname(file)) || 'application/octet-stream';
     if (type.startsWith('text/html')) ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     ctx.type = type;
     ctx.body = createReadStream(file);
