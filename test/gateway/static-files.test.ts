@@ -64,10 +64,10 @@ describe('the chat page and static files', () => {
   it('a file is served with the MIME type of its extension; an HTML file gets the Content-Security-Policy too', async () => {
     const base = nodes[0]!.http;
     for (const [path, type] of [
-      ['/app.js', 'text/javascript; charset=utf-8'],
-      ['/app.js.map', 'application/json; charset=utf-8'],
       ['/chat.css', 'text/css; charset=utf-8'],
+      ['/admin.css', 'text/css; charset=utf-8'],
       ['/eventsource.html', 'text/html; charset=utf-8'],
+      ['/index.html', 'text/html; charset=utf-8'],
     ] as const) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
