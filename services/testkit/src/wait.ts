@@ -51,3 +51,18 @@ export class Collector<T> {
     return this.waitFor((items) => items.length >= count, { ...options, what: `${count} items` });
   }
 }
+
+/** `promise`, or a rejection naming `what` once `timeoutMs` passed first. */
+export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -29,10 +30,7 @@ export class FuzzSocket {
   static async open(url: string): Promise<FuzzSocket> {
     const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
     const fuzz = new FuzzSocket(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
+    await once(socket, 'open');
     return fuzz;
   }
 

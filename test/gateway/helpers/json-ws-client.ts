@@ -1,7 +1,8 @@
 import type { AckEvent, ErrorEvent, JoinedEvent, MessageEvent, ServerEvent, WelcomeEvent } from '@chat/protocol';
 import { WebSocket } from 'ws';
-import { Collector } from '@chat/testkit';
+import { Collector, withTimeout } from '@chat/testkit';
 import { isAck, isError, isJoined, isMessage, parseFrame } from './frames.js';
+import { closePolitely } from './ws-close.js';
 
 export interface CloseInfo {
   readonly code: number;
@@ -162,27 +163,13 @@ export class JsonWsClient {
   }
 
   /** Waits until the connection closes and returns the code. */
-  async waitForClose(timeoutMs = 10_000): Promise<CloseInfo> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        this.closed,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  waitForClose(timeoutMs = 10_000): Promise<CloseInfo> {
+    return withTimeout(this.closed, timeoutMs, 'socket still open');
   }
 
   /** Closes politely, and forcibly if the server does not answer the close within a second. */
-  async close(): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return;
-    this.socket.close(1000);
-    const timer = setTimeout(() => this.socket.terminate(), 1000);
-    await this.closed;
-    clearTimeout(timer);
+  close(): Promise<void> {
+    return closePolitely(this.socket, this.closed);
   }
 
   /** Drops the TCP connection without a close handshake. */

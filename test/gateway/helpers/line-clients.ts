@@ -1,6 +1,8 @@
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Collector } from '@chat/testkit';
+import { Collector, withTimeout } from '@chat/testkit';
+import { closePolitely } from './ws-close.js';
 
 /** What both line-protocol clients share: every line received, in order, and waits on them. */
 export abstract class LineClient {
@@ -44,10 +46,7 @@ export class WsLineClient extends LineClient {
   static async connect(base: string): Promise<WsLineClient> {
     const socket = new WebSocket(`${base}/ws/line`, { perMessageDeflate: false });
     const client = new WsLineClient(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
+    await once(socket, 'open');
     return client;
   }
 
@@ -59,12 +58,8 @@ export class WsLineClient extends LineClient {
     this.socket.send(line);
   }
 
-  async close(): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return;
-    this.socket.close(1000);
-    const timer = setTimeout(() => this.socket.terminate(), 1000);
-    await this.closed;
-    clearTimeout(timer);
+  close(): Promise<void> {
+    return closePolitely(this.socket, this.closed);
   }
 }
 
@@ -99,10 +94,7 @@ export class TcpLineClient extends LineClient {
   static async connect(port: number, host = '127.0.0.1'): Promise<TcpLineClient> {
     const socket = connect({ port, host });
     const client = new TcpLineClient(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
+    await once(socket, 'connect');
     return client;
   }
 
@@ -120,18 +112,8 @@ export class TcpLineClient extends LineClient {
   }
 
   /** Waits until the server closes the connection. */
-  async waitForEnd(timeoutMs = 10_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.ended,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`TCP connection still open after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  waitForEnd(timeoutMs = 10_000): Promise<void> {
+    return withTimeout(this.ended, timeoutMs, 'TCP connection still open');
   }
 
   async close(): Promise<void> {
