@@ -1,14 +1,17 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 interface ParserError extends Error {
   readonly code?: string;
 }
 
-const ANSWERS: Record<string, [status: number, reason: string, code: string, message: string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'request line and headers must fit in 16 KiB'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'bad_request', 'the request took too long to arrive'],
+type Answer = [status: number, code: string, message: string];
+
+const ANSWERS: Record<string, Answer> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'request line and headers must fit in 16 KiB'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'bad_request', 'the request took too long to arrive'],
 };
-const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'bad_request', 'malformed HTTP request'];
+const MALFORMED: Answer = [400, 'bad_request', 'malformed HTTP request'];
 
 /**
  * Requests Node's HTTP parser refuses never reach koa; they still get our JSON error shape
@@ -20,10 +23,10 @@ export function answerClientError(nodeId: string) {
       socket.destroy();
       return;
     }
-    const [status, reason, code, message] = ANSWERS[error.code ?? ''] ?? MALFORMED;
+    const [status, code, message] = ANSWERS[error.code ?? ''] ?? MALFORMED;
     const body = JSON.stringify({ error: { code, message } });
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Node-Id: ${nodeId}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Node-Id: ${nodeId}\r\nConnection: close\r\n\r\n${body}`,
     );
   };
 }
