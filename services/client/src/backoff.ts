@@ -15,11 +15,6 @@ export class Backoff {
     return Math.floor(this.random() * ceiling);
   }
 
-  /** Attempts made since the last success. */
-  get attempts(): number {
-    return this.attempt;
-  }
-
   reset(): void {
     this.attempt = 0;
   }
