@@ -55,3 +55,20 @@ describe('direct messages', () => {
     expect((await call(open.http, 'GET', `/rooms/${room}/messages`)).status).toBe(403);
   });
 });
+
+describe('edit rights with auth', () => {
+  it('the author is the token sub, not the nick; a mod token may change anyone\'s message', async () => {
+    const room = 'team';
+    const alice = await tokenFor({ sub: 'alice', nick: 'Alice A' });
+    const posted = await call<{ offset: number }>(a.http, 'POST', `/rooms/${room}/messages`, { text: 'by alice' }, alice);
+    expect(posted.status).toBe(201);
+    const path = `/rooms/${room}/messages/${posted.body.offset}`;
+    const impostor = await tokenFor({ sub: 'mallory', nick: 'Alice A' });
+    expect((await call(b.http, 'PATCH', path, { text: 'not hers' }, impostor)).status).toBe(403);
+    expect((await call(b.http, 'PATCH', path, { text: 'by alice, edited' }, alice)).status).toBe(201);
+    const viaWs = resources.track(await connectWithToken(b.ws, impostor));
+    expect((await viaWs.expectError({ type: 'delete', room, offset: posted.body.offset })).code).toBe('forbidden');
+    const moderator = await tokenFor({ sub: 'mod-1', mod: true });
+    expect((await call(a.http, 'DELETE', path, undefined, moderator)).status).toBe(201);
+  });
+});

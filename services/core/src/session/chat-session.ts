@@ -296,7 +296,13 @@ export class ChatSession implements HubMember {
     }
     this.limitedInARow = 0;
     const author = this.options.user;
-    const draft = { nick: this.nick, text, ...(cid === undefined ? {} : { cid }), ...(author === undefined || author === this.nick ? {} : { author }) };
+    // The author is kept only when it is not the nick (a token whose nick differs from its sub).
+    const draft: MessageDraft =
+      author === undefined || author === this.nick
+        ? cid === undefined
+          ? { nick: this.nick, text }
+          : { nick: this.nick, text, cid }
+        : { nick: this.nick, text, author, ...(cid === undefined ? {} : { cid }) };
     const result = await this.options.publish(room, draft);
     this.options.output.event({
       type: 'ack',

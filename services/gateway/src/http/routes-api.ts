@@ -43,7 +43,9 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
     const nick = tokenNick ?? (body.nick === undefined ? 'anonymous' : validateNick(body.nick));
     const cid = validateCid(body.cid);
     metrics.received.http += 1;
-    const result = await context.publish(room, cid === undefined ? { nick, text } : { nick, text, cid });
+    // Who may edit or delete it later: the token's subject, kept when it is not the nick.
+    const author = identity.user !== undefined && identity.user !== nick ? { author: identity.user } : {};
+    const result = await context.publish(room, { nick, text, ...author, ...(cid === undefined ? {} : { cid }) });
     ctx.status = result.duplicate ? 200 : 201;
     ctx.body = { room, epoch: result.epoch, offset: result.offset, ts: result.ts, ...(cid === undefined ? {} : { cid }), duplicate: result.duplicate };
   });
