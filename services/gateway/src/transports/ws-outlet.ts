@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
+import { DISCONNECTS } from '@chat/protocol';
 import { WebSocket } from 'ws';
 import type { CorkedWriter, WriteCoalescer } from './write-coalescer.js';
 
-export const CLOSE_SLOW_CONSUMER = 4008;
 const SLOW_CLOSE_GRACE_MS = 1000;
 /** Within one turn a burst may pass the bound; this many times the bound is too much even then. */
 const BURST_ALLOWANCE = 4;
@@ -53,7 +53,7 @@ export class WsOutlet implements CorkedWriter {
     if (this.slow || this.ws.bufferedAmount <= limit) return;
     this.slow = true;
     this.onSlow();
-    this.ws.close(CLOSE_SLOW_CONSUMER, 'slow consumer: outgoing buffer full');
+    this.ws.close(DISCONNECTS.slow_consumer.closeCode, DISCONNECTS.slow_consumer.reason);
     setTimeout(() => this.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
   }
 }
