@@ -69,7 +69,7 @@ describe('a gateway cut off from Redis while its clients still reach it', () => 
     for (const client of newcomers) await client.connect();
 
     await run.done;
-    const everyone = [...ws, ...sse, ...newcomers.slice(0, 0)];
+    const everyone = [...ws, ...sse];
     await Promise.all(everyone.map((client) => client.log.waitFor(() => client.log.hasAll(run.acks), `${client.nick} to have all ${run.acks.length} acked messages`, 20_000)));
     const delivery = sumReports(everyone.map((client) => checkDelivery(client.log.messages, run.acks)));
 

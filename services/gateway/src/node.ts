@@ -14,6 +14,8 @@ import { TcpGateway } from './transports/tcp-gateway.js';
 import { WsGateway } from './transports/ws-gateway.js';
 
 const BROKER_START_WAIT_MS = 5000;
+/** Capped by the kernel's net.core.somaxconn (4096 on current Linux). */
+const LISTEN_BACKLOG = 4096;
 
 /** One gateway node: HTTP + WebSocket on one port, optional TCP, a broker, and a graceful drain. */
 export class GatewayNode {
@@ -57,7 +59,9 @@ export class GatewayNode {
     gateLongLivedRequests(http, () => brokerLoss.refusing, config.nodeId);
     const port = await new Promise<number>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(config.port, config.host, () => {
+      // A deep accept queue: when a node dies, its clients reconnect to the others all at once,
+      // and a SYN dropped from a full queue costs a second (and makes nginx think the node is down).
+      http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
         const address = http.address();
         resolve(typeof address === 'object' && address ? address.port : config.port);
       });

@@ -64,7 +64,7 @@ export interface StormResult {
 }
 
 const SAMPLE_MS = 200;
-const CONNECT_BATCH = 100;
+const CONNECT_BATCH = 200;
 
 interface Sample {
   readonly at: number;
@@ -175,8 +175,13 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const sendCount = Math.max(20, options.sendRate * 8);
     const run = startSteadySender(sendCount, options.sendRate, (index) => {
       const room = `storm-${(index * 7) % rooms}`;
-      return postMessage(cluster.url, room, { text: `${room}-${index}`, nick: 'storm-poster', cid: `storm-${index}` }, 60_000);
+      return postMessage(cluster.url, room, { text: `${room}-${index}`, nick: 'storm-poster', cid: `storm-${index}` }, 300_000);
     });
+    // Awaited after the storm; a failure must not go unhandled meanwhile.
+    const sent = run.done.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const killedAt = Date.now();
     const clientCpuBefore = process.cpuUsage();
@@ -191,7 +196,8 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const resumeAllMs = Date.now() - killedAt;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     log(`all resumed after ${resumeAllMs} ms`);
-    await run.done;
+    const sendFailure = await sent;
+    if (sendFailure !== undefined) throw sendFailure;
     await new Promise((resolve) => setTimeout(resolve, 2 * SAMPLE_MS));
     sampler.stop();
 
