@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly pacedRate: number;
   readonly batchedRate: number;
   readonly pacedWindows: number;
+  /** Paced and batched run this many times, servers interleaved; each server's median counts (the machine is shared). */
+  readonly pacedRounds: number;
   readonly writeBatchMs: number;
   /** Scale (`--scenario scale`, ours only, one gateway): connections, room size, heartbeat interval and idle window. */
   readonly scaleConnections: number;
@@ -57,6 +59,7 @@ const QUICK: BenchOptions = {
   pacedRate: 50,
   batchedRate: 200,
   pacedWindows: 2,
+  pacedRounds: 1,
   writeBatchMs: 20,
   scaleConnections: 2000,
   scaleRoomSize: 100,
@@ -85,8 +88,9 @@ const FULL: BenchOptions = {
   slowPad: 3900,
   slowMs: 20_000,
   pacedWindows: 3,
+  pacedRounds: 3,
   scaleConnections: 100_000,
-  scaleHeartbeatMs: 5000,
+  scaleHeartbeatMs: 10_000,
   scaleIdleMs: 30_000,
   factor: Math.SQRT2,
   maxSteps: 9,

@@ -21,18 +21,18 @@ const redisClaims: AfterClimb = async (server, pool, layout, result) => {
   return { ...(await redisRoundTrips(server, pool, layout, rate, 10)), ...(await subscriptionFootprint(server, channelOf(server))) };
 };
 
-/** Runs one scenario (`idle:<n>`, `chat`, `broadcast`, `paced`, `batched`, `scale`, `slow`) against a running server. */
+/** Runs one scenario (`idle:<n>`, `chat`, `chat-batched`, `broadcast`, `paced`, `batched`, `scale`, `slow`) against a running server. */
 export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const generators = options.generators;
   if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), options.settleMs, log);
   switch (name) {
     case 'chat':
-      return chatScenario(
-        server,
-        { clients: options.chatClients, roomSize: 10, generators, startPerClient: options.chatStartPerClient, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs },
-        log,
-        redisClaims,
-      );
+    case 'chat-batched': {
+      const chat = { clients: options.chatClients, roomSize: 10, generators, startPerClient: options.chatStartPerClient, factor: options.factor, maxSteps: options.maxSteps, stepMs: options.stepMs };
+      if (name === 'chat') return chatScenario(server, chat, log, redisClaims);
+      const row = await chatScenario(server, { ...chat, label: name }, log);
+      return server.kind === 'ours' ? { ...row, note: [`ours WRITE_BATCH_MS=${options.writeBatchMs}`, row.note].filter(Boolean).join('; ') } : row;
+    }
     case 'broadcast':
       return broadcastScenario(
         server,

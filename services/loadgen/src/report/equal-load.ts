@@ -18,7 +18,7 @@ function stepsOf(row: Row): StepResult[] {
 /** Compares servers at equal load (ladders use the same rates for every server). */
 export function equalLoad(rows: readonly Row[]): EqualLoad[] {
   const result: EqualLoad[] = [];
-  for (const scenario of ['chat', 'broadcast']) {
+  for (const scenario of ['chat', 'chat-batched', 'broadcast']) {
     const mine = rows.filter((row) => row.scenario === scenario && stepsOf(row).length > 0);
     if (mine.length < 2) continue;
     const finalSteps = (row: Row): StepResult[] => stepsOf(row).filter((step) => !step.retried);

@@ -9,6 +9,8 @@ import type { Layout } from './layout.js';
 
 /** Sizes of the chat scenario. */
 export interface ChatOptions {
+  /** The row's name (default `chat`). */
+  readonly label?: string;
   readonly clients: number;
   readonly roomSize: number;
   readonly generators: number;
@@ -60,6 +62,6 @@ export async function chatScenario(server: ServerUnderTest, options: ChatOptions
     };
     const result = await climb(server, pool, layout, ladder, log);
     const extra = after ? await after(server, pool, layout, result) : {};
-    return ladderRow('chat', server, result, { options, quietAfterMs, ...extra });
+    return ladderRow(options.label ?? 'chat', server, result, { options, quietAfterMs, ...extra });
   });
 }
