@@ -27,13 +27,14 @@ export class ServerError extends Error {
  * frames by predicate. Requests correlate with the first matching answer after they were sent.
  */
 export class JsonWsClient {
-  readonly frames = new Collector<ServerEvent>();
   readonly closed: Promise<CloseInfo>;
   private closeInfo: CloseInfo | undefined;
 
   private constructor(
     readonly socket: WebSocket,
     readonly welcome: WelcomeEvent,
+    /** Every frame after `welcome`, in order. */
+    readonly frames: Collector<ServerEvent>,
   ) {
     this.closed = new Promise((resolve) => {
       if (socket.readyState === WebSocket.CLOSED) resolve({ code: 1006, reason: '' });
@@ -48,42 +49,22 @@ export class JsonWsClient {
   static async connect(base: string, { nick, timeoutMs = 5000 }: { nick?: string; timeoutMs?: number } = {}): Promise<JsonWsClient> {
     const url = `${base}/ws${nick === undefined ? '' : `?nick=${encodeURIComponent(nick)}`}`;
     const socket = new WebSocket(url, { perMessageDeflate: false });
-    const early: ServerEvent[] = [];
-    let failure: Error | undefined;
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) failure = new Error('server sent a binary frame');
-      else early.push(parseFrame(data.toString()));
-    });
-    socket.on('error', (error) => {
-      failure = error;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no welcome from ${url} within ${timeoutMs} ms`)), timeoutMs);
-      const check = (): void => {
-        if (early.length > 0 || failure || socket.readyState === WebSocket.CLOSED) {
-          clearTimeout(timer);
-          socket.off('message', check);
-          socket.off('close', check);
-          socket.off('error', check);
-          if (early.length > 0) resolve();
-          else reject(failure ?? new Error(`${url} closed before welcome`));
-        }
-      };
-      socket.on('message', check);
-      socket.on('close', check);
-      socket.on('error', check);
-    });
-    socket.removeAllListeners('message');
-    const first = early[0];
-    if (first?.type !== 'welcome') throw new Error(`first frame was not welcome: ${JSON.stringify(first)}`);
-    const client = new JsonWsClient(socket, first as WelcomeEvent);
-    for (const frame of early.slice(1)) client.frames.push(frame);
+    const frames = new Collector<ServerEvent>();
     socket.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('server sent a binary frame');
-      client.frames.push(parseFrame(data.toString()));
+      frames.push(parseFrame(data.toString()));
     });
+    // A refused upgrade, or a close before the first frame, fails the connect at once.
+    const ended = new Promise<never>((_, reject) => {
+      socket.once('error', reject);
+      socket.once('close', () => reject(new Error(`${url} closed before welcome`)));
+    });
+    ended.catch(() => undefined);
+    await withTimeout(Promise.race([frames.waitForCount(1, { timeoutMs }), ended]), timeoutMs, `no welcome from ${url}`);
     socket.on('error', () => undefined);
-    return client;
+    const [first] = frames.items.splice(0, 1);
+    if (first?.type !== 'welcome') throw new Error(`first frame was not welcome: ${JSON.stringify(first)}`);
+    return new JsonWsClient(socket, first, frames);
   }
 
   get isOpen(): boolean {
