@@ -19,9 +19,8 @@ describe('SIGTERM drain of a gateway', () => {
   it('closes WebSockets with 1012, ends SSE, takes no new work, and its clients move with nothing lost', async () => {
     const room = 'node-drain';
     receivers = await connectReceivers(cluster(), room);
-    const victimId = busiestNode(receivers);
-    const victim = cluster().nodes.find((node) => node.id === victimId);
-    if (!victim) throw new Error(`no node ${victimId}`);
+    const victim = busiestNode(cluster(), receivers);
+    const victimId = victim.id;
     const wsOnVictim = receivers.ws.filter((client) => client.node === victimId);
     const sseOnVictim = receivers.sse.filter((client) => client.node === victimId);
     expect(wsOnVictim.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { LocalCluster } from '../../../scripts/cluster/local-cluster.js';
+import type { GatewayNode, LocalCluster } from '../../../scripts/cluster/local-cluster.js';
 import { ChatPeer } from './chat-peer.js';
 import { conflictingAcks, checkDelivery, sumReports, type Ack, type DeliveryReport } from './delivery-check.js';
 import { postMessage } from './http-sender.js';
@@ -35,13 +35,14 @@ export async function connectReceivers(cluster: LocalCluster, room: string, coun
 }
 
 /** The node holding the most receivers (WebSocket first), the one a fault test takes down. */
-export function busiestNode(receivers: Receivers): string {
+export function busiestNode(cluster: LocalCluster, receivers: Receivers): GatewayNode {
   const counts = new Map<string, number>();
   for (const client of receivers.ws) if (client.node) counts.set(client.node, (counts.get(client.node) ?? 0) + 10);
   for (const client of receivers.sse) if (client.node) counts.set(client.node, (counts.get(client.node) ?? 0) + 1);
   const [busiest] = [...counts.entries()].sort((a, b) => b[1] - a[1]);
-  if (!busiest) throw new Error('no receiver is connected');
-  return busiest[0];
+  const node = cluster.nodes.find((candidate) => candidate.id === busiest?.[0]);
+  if (!node) throw new Error(`no receiver is connected to a node of the cluster (${JSON.stringify([...counts])})`);
+  return node;
 }
 
 /** A POST that remembers when it started and which node stored it. */
