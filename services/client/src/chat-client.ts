@@ -4,6 +4,7 @@ import { endpointsOf, type Endpoints } from './endpoints.js';
 import { Outbox, type PendingSend } from './outbox.js';
 import { resolvePlatform, type EventSourceConstructor, type FetchFunction, type Platform, type WebSocketConstructor } from './platform.js';
 import { PresenceBook } from './presence-book.js';
+import { emitEntry, emitSignal, type RoomFeatureEvents } from './room-events.js';
 import { RoomFeatures } from './room-features.js';
 import { RoomPositions } from './room-positions.js';
 import { availableTransports, createTransport } from './transport-factory.js';
@@ -19,26 +20,14 @@ export interface ConnectionStatus {
   readonly reason?: string;
 }
 
-export interface ChatClientEvents {
+export interface ChatClientEvents extends RoomFeatureEvents {
   status: ConnectionStatus;
-  /** A message not shown before, in offset order per room. */
-  message: ChatMessage;
   presence: { readonly room: string; readonly nicks: readonly string[] };
   /** The server could not replay everything since our position: messages may be missing. */
   gap: { readonly room: string; readonly reason: string };
   outbox: readonly PendingSend[];
   error: { readonly code: string; readonly message: string };
   nick: string;
-  /** A message was edited (`target`) or deleted; both are entries with their own offset. */
-  edit: ChatMessage & { readonly target: number };
-  delete: ChatMessage & { readonly target: number };
-  typing: { readonly room: string; readonly nick: string };
-  /** A member's read position moved. */
-  read: { readonly room: string; readonly nick: string; readonly offset: number };
-  /** Distinct members present (from `joined`, and `occupancy` events of big rooms). */
-  occupancy: { readonly room: string; readonly count: number };
-  /** This reader's stored position on (re)joining a room and the messages after it. */
-  unread: { readonly room: string; readonly read: number; readonly unread: number };
 }
 
 /** A stored send: where the message is in its room. */
@@ -302,7 +291,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (!this.roomList.includes(event.room)) return;
         const result = this.positions.applyJoined(event);
         this.presence.reset(event.room, event.presence.map((member) => member.nick));
-        for (const message of result.fresh) this.emitEntry({ ...message, room: event.room });
+        for (const message of result.fresh) emitEntry(this, { ...message, room: event.room });
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         if (event.occupancy !== undefined) this.emit('occupancy', { room: event.room, count: event.occupancy });
         if (event.read !== undefined && event.unread !== undefined) this.emit('unread', { room: event.room, read: event.read, unread: event.unread });
@@ -315,19 +304,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case 'edit':
       case 'delete': {
         const entry: ChatMessage = { ...event, text: event.type === 'edit' ? event.text : '', kind: event.type };
-        if (this.roomList.includes(event.room) && this.positions.accept(entry)) this.emitEntry(entry);
+        if (this.roomList.includes(event.room) && this.positions.accept(entry)) emitEntry(this, entry);
         return;
       }
       case 'typing':
       case 'read':
-      case 'occupancy': {
-        if (!this.roomList.includes(event.room)) return;
-        const { type, ...payload } = event;
-        if (type === 'typing') this.emit('typing', payload as ChatClientEvents['typing']);
-        else if (type === 'read') this.emit('read', payload as ChatClientEvents['read']);
-        else this.emit('occupancy', payload as ChatClientEvents['occupancy']);
+      case 'occupancy':
+        if (this.roomList.includes(event.room)) emitSignal(this, event);
         return;
-      }
       case 'presence':
         if (!this.roomList.includes(event.room)) return;
         this.presence.apply(event.room, event.event, event.nick);
@@ -355,12 +339,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       default:
         return;
     }
-  }
-
-  /** A stream entry: a message, or an edit or delete of one. */
-  private emitEntry(entry: ChatMessage): void {
-    if (entry.kind !== undefined && entry.target !== undefined) this.emit(entry.kind, { ...entry, target: entry.target });
-    else this.emit('message', entry);
   }
 
   private onServerError(event: ErrorEvent): void {
