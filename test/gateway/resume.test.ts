@@ -28,6 +28,16 @@ async function postMany(node: TestNode, room: string, prefix: string, count: num
 
 const texts = (messages: readonly ChatMessage[]): string[] => messages.map((message) => message.text);
 
+/** An SSE client on node a that saw one message of `room` and left: its Last-Event-ID. */
+async function seenOneThenLeft(room: string): Promise<string> {
+  const first = resources.track(await SseClient.open(a.http, `rooms=${room}`));
+  await first.joined(room);
+  await postMany(a, room, 'seen', 1);
+  await first.waitForMessage(room, 'seen-1');
+  first.close();
+  return first.lastEventId;
+}
+
 useTwoNodes(resources, { HISTORY_SIZE: String(HISTORY_SIZE) }, (nodes) => ({ redis, a, b } = nodes));
 
 describe('WebSocket resume', () => {
@@ -126,12 +136,7 @@ describe('SSE resume', () => {
 
   it('?lastEventId= resumes like the header', async () => {
     const room = 'sse-query';
-    const first = resources.track(await SseClient.open(a.http, `rooms=${room}`));
-    await first.joined(room);
-    await postMany(a, room, 'seen', 1);
-    await first.waitForMessage(room, 'seen-1');
-    const lastEventId = first.lastEventId;
-    first.close();
+    const lastEventId = await seenOneThenLeft(room);
     const missed = await postMany(b, room, 'missed', 2);
     const second = resources.track(await SseClient.open(b.http, `rooms=${room}&lastEventId=${encodeURIComponent(lastEventId)}`));
     const joined = await second.joined(room);
@@ -150,12 +155,7 @@ describe('SSE resume', () => {
 
   it('a Last-Event-ID older than the history is reported as recovered:false', async () => {
     const room = 'sse-too-old';
-    const first = resources.track(await SseClient.open(a.http, `rooms=${room}`));
-    await first.joined(room);
-    await postMany(a, room, 'seen', 1);
-    await first.waitForMessage(room, 'seen-1');
-    const lastEventId = first.lastEventId;
-    first.close();
+    const lastEventId = await seenOneThenLeft(room);
     await postMany(a, room, 'flood', HISTORY_SIZE + 5);
     const second = resources.track(await SseClient.open(b.http, `rooms=${room}`, { lastEventId }));
     const joined = await second.joined(room);
