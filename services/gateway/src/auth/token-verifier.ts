@@ -39,7 +39,8 @@ export function createTokenVerifier(settings: AuthSettings, onKeysUnavailable: (
 function trustedKeys(settings: AuthSettings, onKeysUnavailable: (error: unknown) => void): TrustedKey[] {
   const keys: TrustedKey[] = [];
   if (settings.secret !== undefined) {
-    const secret = new TextEncoder().encode(settings.secret);
+    // Imported once: jose would import raw secret bytes again for every token.
+    const secret = crypto.subtle.importKey('raw', new TextEncoder().encode(settings.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
     keys.push({ algorithms: ['HS256'], getKey: () => secret });
   }
   if (settings.jwksUrl !== undefined) {
