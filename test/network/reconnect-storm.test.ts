@@ -3,7 +3,7 @@ import { reportFigures } from '../e2e/support/cluster-fixture.js';
 import { defaultStorm, runStorm } from '../../services/loadgen/src/scenarios/storm.js';
 
 /** Scaled for CI; `npm run bench:storm` runs the full 10,000. */
-const CLIENTS = Number(process.env.NET_STORM_CLIENTS ?? 1500);
+const CLIENTS = Number(process.env.NET_STORM_CLIENTS ?? 1000);
 
 describe('reconnect storm', () => {
   it(`${CLIENTS} WebSocket clients of a gateway killed with SIGKILL all resume through nginx on the others, nothing lost`, { timeout: 120_000 }, async () => {
