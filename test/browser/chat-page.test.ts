@@ -112,7 +112,7 @@ describe('the chat page in headless Chromium, through nginx in front of three ga
       beforeLoad: async (page) => {
         await page.clock.install();
         await page.routeWebSocket(/\/ws$/, (ws) => {
-          if (upgradeBlocked) ws.close({ code: 1011, reason: 'blocked by a proxy' });
+          if (upgradeBlocked) void ws.close({ code: 1011, reason: 'blocked by a proxy' });
           else ws.connectToServer();
         });
       },

@@ -5,8 +5,8 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
   on<K extends keyof Events>(name: K, listener: (value: Events[K]) => void): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener as (value: never) => void);
-    return () => set.delete(listener as (value: never) => void);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof Events>(name: K, value: Events[K]): void {

@@ -86,13 +86,13 @@ export class PollTransport implements Transport {
       const outcome = await this.pollOnce(rooms, this.opened ? POLL_TIMEOUT_S : 0);
       if (outcome === 'aborted') continue;
       if (outcome !== 'ok') {
-        this.finish(outcome);
+        this.finish(outcome.failed);
         return;
       }
     }
   }
 
-  private async pollOnce(rooms: readonly string[], timeoutS: number): Promise<'ok' | 'aborted' | string> {
+  private async pollOnce(rooms: readonly string[], timeoutS: number): Promise<'ok' | 'aborted' | { readonly failed: string }> {
     const params = new URLSearchParams({ rooms: rooms.join(','), nick: this.context.nick(), timeout: String(timeoutS) });
     if (this.cursor) params.set('cursor', this.cursor);
     const controller = new AbortController();
@@ -117,7 +117,7 @@ export class PollTransport implements Transport {
         return 'ok';
       }
       if (!response.ok || !isRecord(body) || !isString(body.cursor) || !Array.isArray(body.events)) {
-        return `poll answered ${response.status}`;
+        return { failed: `poll answered ${response.status}` };
       }
       const node = response.headers.get('X-Node-Id') ?? 'unknown';
       if (!this.opened) {
@@ -135,7 +135,7 @@ export class PollTransport implements Transport {
       return 'ok';
     } catch (error) {
       if (controller.signal.aborted && !timedOut) return 'aborted';
-      return timedOut ? 'poll timed out' : `poll failed: ${String(error)}`;
+      return { failed: timedOut ? 'poll timed out' : `poll failed: ${String(error)}` };
     } finally {
       clearTimeout(timer);
       if (this.controller === controller) this.controller = undefined;

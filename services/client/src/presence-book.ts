@@ -10,7 +10,7 @@ export class PresenceBook {
 
   apply(room: string, event: 'join' | 'leave', nick: string): void {
     let counts = this.rooms.get(room);
-    if (!counts) this.rooms.set(room, (counts = new Map()));
+    if (!counts) this.rooms.set(room, (counts = new Map<string, number>()));
     const next = (counts.get(nick) ?? 0) + (event === 'join' ? 1 : -1);
     if (next > 0) counts.set(nick, next);
     else counts.delete(nick);

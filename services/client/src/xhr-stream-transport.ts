@@ -62,7 +62,6 @@ export class XhrStreamTransport implements Transport {
   private open(): void {
     const url = streamUrl(this.endpoints, '/xhr-stream', this.context, 'cursor', false);
     const headers = requestHeaders(this.endpoints, false);
-    let stream: LineStream | undefined;
     const handlers = {
       onResponse: () => undefined,
       onLine: (line: string) => {
@@ -73,7 +72,7 @@ export class XhrStreamTransport implements Transport {
       },
     };
     const XhrClass = this.platform.XMLHttpRequest;
-    stream = this.platform.fetchStreams || !XhrClass ? fetchLineStream(this.platform.fetch, url, headers, handlers) : xhrLineStream(XhrClass, url, headers, handlers);
+    const stream: LineStream = this.platform.fetchStreams || !XhrClass ? fetchLineStream(this.platform.fetch, url, headers, handlers) : xhrLineStream(XhrClass, url, headers, handlers);
     this.stream = stream;
     // A proxy that buffers the stream delivers nothing: no welcome in time means this transport is unusable here.
     clearTimeout(this.openTimer);

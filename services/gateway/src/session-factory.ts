@@ -51,7 +51,7 @@ export function openChatSession(context: GatewayContext, settings: SessionSettin
         if (event.type === 'error') metrics.clientError(event.code);
         settings.output.event(event);
       },
-      message: settings.output.message,
+      message: (envelope) => settings.output.message(envelope),
     },
     onCommand: (type) => {
       if (type === 'send') metrics.received[transport] += 1;

@@ -84,8 +84,11 @@ export class EventStreamReader {
       if (!response.body) return;
       const decoder = new TextDecoder();
       let pending = '';
-      for await (const chunk of response.body) {
-        const text = decoder.decode(chunk as Uint8Array, { stream: true });
+      const body = response.body.getReader();
+      for (;;) {
+        const { done, value } = await body.read();
+        if (done) break;
+        const text = decoder.decode(value, { stream: true });
         this.raw += text;
         pending = this.parse(pending + text);
         this.wake();

@@ -7,6 +7,7 @@ import { openChatSession } from '../session-factory.js';
 import { wsFrameOf } from './frame-cache.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsOutlet } from './ws-outlet.js';
+import { textOf } from './ws-text.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface WsAttachment {
@@ -52,7 +53,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
       outlet.sendText(JSON.stringify({ type: 'error', code: 'binary_not_supported', message: 'send JSON in text frames' }));
       return;
     }
-    void session.handleFrame(data.toString());
+    void session.handleFrame(textOf(data));
   });
   ws.on('error', (error) => context.logger.debug({ session: session.id, err: error.message }, 'websocket error'));
   ws.once('close', () => {

@@ -4,6 +4,7 @@ import type { IdleTicker } from './idle-ticker.js';
 import { LineSession } from './line-session.js';
 import { closeFor, type WsAttachment } from './ws-json.js';
 import { WsOutlet } from './ws-outlet.js';
+import { textOf } from './ws-text.js';
 
 /** Serves the seed line protocol (DESIGN 2.4) on one WebSocket, in room `lobby`. */
 export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { ws, socket, coalescer, heartbeat, identity }: WsAttachment): void {
@@ -22,7 +23,7 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
   const unwatchIdle = ticker.add(session);
   heartbeat.watch(ws);
   ws.on('message', (data) => {
-    void session.handleLine(data.toString());
+    void session.handleLine(textOf(data));
   });
   ws.on('error', () => undefined);
   ws.once('close', () => {
