@@ -26,12 +26,12 @@ describe('chat features on the page, two browser contexts on two nodes', { timeo
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  async function open(node: TestNode, sub: string, room: string, touch = false): Promise<Tab> {
+  async function open(node: TestNode, sub: string, room: string, touch = false, nick?: string): Promise<Tab> {
     const context = await browser.newContext({ viewport: touch ? { width: 390, height: 760 } : { width: 1280, height: 800 }, hasTouch: touch, isMobile: touch });
     contexts.push(context);
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.dismiss());
-    const token = await tokenFor({ sub, rooms: ['*'] });
+    const token = await tokenFor({ sub, rooms: ['*'], ...(nick === undefined ? {} : { nick }) });
     await page.goto(`${node.http}/chat?room=${encodeURIComponent(room)}&token=${encodeURIComponent(token)}`);
     await page.locator('#status[data-state="connected"]').waitFor({ timeout: 20_000 });
     return { page, context };
@@ -141,12 +141,13 @@ describe('chat features on the page, two browser contexts on two nodes', { timeo
   });
 
   it('opens a direct conversation from the member list; only the two of them are in it', async () => {
-    const alice = await open(a, 'alice', 'meet');
-    const bob = await open(b, 'bob', 'meet');
-    await alice.page.locator('#presence li', { hasText: 'bob' }).locator('.dm-open').click();
+    // Nicks that are not their subs: the room is named by the subs that come with presence.
+    const alice = await open(a, 'alice', 'meet', false, 'Alice L');
+    const bob = await open(b, 'bob', 'meet', false, 'Bob B');
+    await alice.page.locator('#presence li', { hasText: 'Bob B' }).locator('.dm-open').click();
     await alice.page.locator('#room-title').getByText('#dm:alice:bob').waitFor();
     await send(alice.page, 'just between us');
-    await bob.page.locator('#presence li', { hasText: 'alice' }).locator('.dm-open').click();
+    await bob.page.locator('#presence li', { hasText: 'Alice L' }).locator('.dm-open').click();
     await bob.page.locator('#room-title').getByText('#dm:alice:bob').waitFor();
     await messageText(bob.page, 'just between us').waitFor();
     const carol = await open(a, 'carol', 'dm:alice:bob');

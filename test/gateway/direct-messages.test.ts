@@ -24,7 +24,10 @@ describe('direct messages', () => {
     const alice = resources.track(await connectWithToken(a.ws, await tokenFor({ sub: 'alice', rooms: ['lobby'] })));
     const bob = resources.track(await connectWithToken(b.ws, await tokenFor({ sub: 'bob', rooms: ['lobby'] })));
     await alice.join(room);
-    await bob.join(room);
+    const bobJoined = await bob.join(room);
+    // Presence names each signed-in member's sub: what a direct room is named by.
+    expect(bobJoined.presence).toContainEqual({ nick: 'alice', user: 'alice' });
+    expect(await alice.next((event) => event.type === 'presence' && event.nick === 'bob' && event.user === 'bob')).toBeTruthy();
     await alice.say(room, 'psst');
     expect((await bob.waitForMessage(room, 'psst')).nick).toBe('alice');
     const bobToken = await tokenFor({ sub: 'bob', rooms: ['lobby'] });

@@ -91,6 +91,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly platform: Platform;
   private readonly ackWaiters = new Map<string, AckWaiter>();
   private readonly roomList: string[];
+  /** Nick → token `sub` of signed-in members seen in presence (direct-message rooms are named by subs). */
+  private readonly users = new Map<string, string>();
   /** Typing, read positions, edit and delete, older history: HTTP calls on every transport. */
   readonly features: RoomFeatures;
   private nickname: string;
@@ -198,6 +200,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.presence.nicks(room);
   }
 
+  /** The token `sub` of a signed-in member seen in presence, by nick. */
+  userOf(nick: string): string | undefined {
+    return this.users.get(nick);
+  }
+
   /** Back online, or the tab is shown again: skip the rest of a backoff wait. */
   private readonly onOnline = (): void => {
     if (this.connected || this.stopped || this.transport || globalThis.document?.visibilityState === 'hidden') return;
@@ -291,6 +298,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (!this.roomList.includes(event.room)) return;
         const result = this.positions.applyJoined(event);
         this.presence.reset(event.room, event.presence.map((member) => member.nick));
+        for (const member of event.presence) if (member.user !== undefined) this.users.set(member.nick, member.user);
         for (const message of result.fresh) emitEntry(this, { ...message, room: event.room });
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         if (event.occupancy !== undefined) this.emit('occupancy', { room: event.room, count: event.occupancy });
@@ -315,6 +323,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case 'presence':
         if (!this.roomList.includes(event.room)) return;
         this.presence.apply(event.room, event.event, event.nick);
+        if (event.user !== undefined) this.users.set(event.nick, event.user);
         this.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
         return;
       case 'ack':

@@ -103,9 +103,9 @@ function toMessage(room: string, value: Record<string, unknown>): ChatMessage | 
 
 function toMember(value: unknown): PresenceMember | undefined {
   if (!isRecord(value)) return undefined;
-  const { id, nick, node } = value;
+  const { id, nick, node, user } = value;
   if (typeof id !== 'string' || typeof nick !== 'string' || typeof node !== 'string') return undefined;
-  return { id, nick, node };
+  return typeof user === 'string' ? { id, nick, node, user } : { id, nick, node };
 }
 
 /** Decodes a stored message; undefined for anything malformed. */
@@ -143,7 +143,7 @@ export function decodeChannelPayload(room: string, payload: string): ChatMessage
 }
 
 export function encodeMember(member: PresenceMember): string {
-  return JSON.stringify({ id: member.id, nick: member.nick, node: member.node });
+  return JSON.stringify(member.user === undefined ? { id: member.id, nick: member.nick, node: member.node } : { id: member.id, nick: member.nick, node: member.node, user: member.user });
 }
 
 export function decodeMember(json: string): PresenceMember | undefined {

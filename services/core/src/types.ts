@@ -74,6 +74,8 @@ export interface PresenceMember {
   readonly id: string;
   readonly nick: string;
   readonly node: string;
+  /** The token `sub` of a signed-in member. */
+  readonly user?: string;
 }
 
 export interface PresenceEvent {

@@ -40,7 +40,7 @@ function parseJoined(value: JsonRecord): JoinedEvent | undefined {
   const members: PresenceEntry[] = [];
   for (const member of presence) {
     if (!isRecord(member) || !isString(member.nick)) return undefined;
-    members.push({ nick: member.nick });
+    members.push(isString(member.user) ? { nick: member.nick, user: member.user } : { nick: member.nick });
   }
   const counts: Record<string, number> = {};
   for (const name of ['read', 'unread', 'occupancy'] as const) {
@@ -116,8 +116,9 @@ export function parseServerEvent(value: unknown, hint?: string): ServerEvent | u
     case 'history':
       return parseHistory(value);
     case 'presence': {
-      const { room, event, nick } = value;
-      return isString(room) && isString(nick) && (event === 'join' || event === 'leave') ? { type, room, event, nick } : undefined;
+      const { room, event, nick, user } = value;
+      if (!isString(room) || !isString(nick) || (event !== 'join' && event !== 'leave')) return undefined;
+      return isString(user) ? { type, room, event, nick, user } : { type, room, event, nick };
     }
     case 'ack':
       return parseAck(value);

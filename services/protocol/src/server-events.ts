@@ -11,6 +11,8 @@ export interface WelcomeEvent {
 
 export interface PresenceEntry {
   readonly nick: string;
+  /** The member's token `sub` when signed in (what a direct-message room is named by). */
+  readonly user?: string;
 }
 
 export interface JoinedEvent extends RoomPosition {
@@ -91,6 +93,8 @@ export interface PresenceEvent {
   readonly room: string;
   readonly event: 'join' | 'leave';
   readonly nick: string;
+  /** The member's token `sub` when signed in. */
+  readonly user?: string;
 }
 
 export interface AckEvent extends RoomPosition {

@@ -1,5 +1,5 @@
 import type { Broker } from '../broker.js';
-import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent } from '@chat/protocol';
+import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent, type PresenceEntry } from '@chat/protocol';
 import type { ChatMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition, RoomSignal } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
@@ -23,10 +23,14 @@ export interface JoinOptions {
   readonly reader?: string;
 }
 
-/** Distinct nicks, at most PRESENCE_LIST_MAX of them, for a `joined`. */
-function presenceEntries(members: readonly PresenceMember[]): Array<{ nick: string }> {
-  const nicks = [...new Set(members.map((member) => member.nick))].slice(0, PRESENCE_LIST_MAX);
-  return nicks.map((nick) => ({ nick }));
+/** Distinct nicks (with their user when signed in), at most PRESENCE_LIST_MAX of them, for a `joined`. */
+function presenceEntries(members: readonly PresenceMember[]): PresenceEntry[] {
+  const byNick = new Map<string, string | undefined>();
+  for (const member of members) {
+    if (byNick.size >= PRESENCE_LIST_MAX && !byNick.has(member.nick)) continue;
+    if (!byNick.has(member.nick) || member.user !== undefined) byNick.set(member.nick, member.user);
+  }
+  return [...byNick].map(([nick, user]) => (user === undefined ? { nick } : { nick, user }));
 }
 
 /** `read` and `unread` of a `joined`: a position read in another epoch counts as none. */
@@ -64,7 +68,8 @@ class LocalRoom implements RoomListener {
 
   onPresence(event: PresenceEvent): void {
     if (!this.occupancy.apply(event)) return;
-    const delivery: HubDelivery = { kind: 'presence', room: event.room, event: event.event, nick: event.member.nick };
+    const { nick, user } = event.member;
+    const delivery: HubDelivery = user === undefined ? { kind: 'presence', room: event.room, event: event.event, nick } : { kind: 'presence', room: event.room, event: event.event, nick, user };
     for (const [member, pending] of this.members) if (!pending) member.deliver(delivery);
   }
 
@@ -116,7 +121,7 @@ export class RoomHub {
       const [page, members, read] = await Promise.all([
         since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.historyPage(room, { limit: this.options.firstPageSize }),
         options.announce
-          ? this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId }).then(() => this.broker.presenceList(room))
+          ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => this.broker.presenceList(room))
           : this.broker.presenceList(room),
         reader === undefined ? undefined : this.broker.readState(room, reader),
       ]);
@@ -175,7 +180,7 @@ export class RoomHub {
         .filter((room) => this.rooms.get(room)?.announced.has(member))
         .map(async (room) => {
           await this.broker.presenceRemove(room, this.presenceId(member));
-          await this.broker.presenceAdd(room, { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId });
+          await this.broker.presenceAdd(room, this.presenceMember(member));
         }),
     );
   }
@@ -190,6 +195,11 @@ export class RoomHub {
       });
     }
     return local.subscribed;
+  }
+
+  private presenceMember(member: HubMember): PresenceMember {
+    const entry = { id: this.presenceId(member), nick: member.nick, node: this.options.nodeId };
+    return member.user === undefined ? entry : { ...entry, user: member.user };
   }
 
   private presenceId(member: HubMember): string {

@@ -92,6 +92,11 @@ export class ChatSession implements HubMember {
     this.nick = options.nick;
   }
 
+  /** The token's subject, for presence. */
+  get user(): string | undefined {
+    return this.options.user;
+  }
+
   welcome(): void {
     this.options.output.event({ type: 'welcome', node: this.options.nodeId, session: this.id, nick: this.nick });
   }
@@ -194,7 +199,11 @@ export class ChatSession implements HubMember {
         return;
       }
       case 'presence':
-        output.event({ type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick });
+        output.event(
+          delivery.user === undefined
+            ? { type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick }
+            : { type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick, user: delivery.user },
+        );
         return;
       case 'signal':
         output.event(delivery.event);

@@ -33,8 +33,8 @@ export function startChatPage(): ChatClient {
   const textInput = byId('text', HTMLInputElement);
   const joinInput = byId('join-room', HTMLInputElement);
   const status = new StatusView(byId('status', HTMLElement), byId('error-line', HTMLElement));
-  // A token's nick is its subject unless it names one: members are messaged by that name.
-  const openDirect = ownSub === undefined ? undefined : (nick: string): void => openRoom(dmRoom(ownSub, nick));
+  // A direct room is named by the two subs; a member's sub comes with presence (else its nick is its sub).
+  const openDirect = ownSub === undefined ? undefined : (nick: string): void => openRoom(dmRoom(ownSub, client.userOf(nick) ?? nick));
   const presence = new PresenceView(byId('presence', HTMLUListElement), byId('presence-count', HTMLElement), openDirect);
   const typing = new TypingView(byId('typing', HTMLElement), () => current);
   const reads = new ReadTracker((room, offset) => void client.features.markRead(room, offset).catch(() => undefined));

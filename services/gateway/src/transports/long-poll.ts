@@ -108,7 +108,7 @@ export function pollHandler(context: GatewayContext) {
       // A poller with a nick is present while it keeps polling: each poll extends its entry past
       // the longest wait, and it expires (with a leave) once the polls stop.
       if (nick !== undefined) {
-        const member = { id: `poll:${identity.user ?? ip}:${nick}`, nick, node: config.nodeId };
+        const member = { id: `poll:${identity.user ?? ip}:${nick}`, nick, node: config.nodeId, ...(identity.user === undefined ? {} : { user: identity.user }) };
         const ttlMs = config.presenceTtlMs + MAX_TIMEOUT_S * 1000;
         await Promise.all(rooms.map((room) => context.broker.presenceTouch(room, member, ttlMs)));
       }
