@@ -36,7 +36,10 @@ function serversFor(scenario: string): readonly ServerKind[] {
 function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
   const nodeFlags = kind === 'ours' ? options.gatewayFlags : options.peerFlags;
   if (scenario === 'scale') {
-    return { nodes: 1, nodeFlags, openFiles: options.scaleConnections + 1000, gatewayEnv: { WS_HEARTBEAT_MS: String(options.scaleHeartbeatMs) } };
+    // The Redis link watchdog's 2 s default takes a node busy with tens of thousands of joins for a
+    // partitioned one (and moves its clients away); this scenario measures memory and fan-out.
+    const gatewayEnv = { WS_HEARTBEAT_MS: String(options.scaleHeartbeatMs), REDIS_TIMEOUT_MS: '15000' };
+    return { nodes: 1, nodeFlags, openFiles: options.scaleConnections + 1000, gatewayEnv };
   }
   if (scenario === 'batched' || scenario === 'chat-batched') return { nodes: 2, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: String(options.writeBatchMs) } };
   return { nodes: 2, nodeFlags };

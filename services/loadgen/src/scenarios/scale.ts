@@ -21,27 +21,30 @@ export interface ScaleOptions {
 }
 
 const CLIENTS_PER_GENERATOR = 8000;
-/** Ephemeral ports per (source, destination) pair are ~28k here (32768–60999); stay well under. */
-const CLIENTS_PER_SOURCE_ADDRESS = 25_000;
+/**
+ * Ephemeral ports per (source, destination) pair are ~28k here (32768–60999), but a client bound
+ * to a source address cannot take a port still in TIME_WAIT from an earlier run, and the port
+ * search slows as the range fills: a few thousand per address keeps connecting fast.
+ */
+const CLIENTS_PER_SOURCE_ADDRESS = 5000;
 /** File descriptors the gateway needs besides its client sockets (Redis, listeners, files). */
 const FD_HEADROOM = 500;
 const DEFAULT_HEARTBEAT_MS = 30_000;
 const DRAIN_MAX_MS = 60_000;
 
 /**
- * Idle connections from several 127.0.0.x source addresses, one generator per 8,000; each client
+ * Idle connections from several 127.0.0.x source addresses (5,000 each), one generator per 8,000; each client
  * knows its room (joined later) and the first member of each room is its sender.
  */
 function scaleLayout(server: ServerUnderTest, count: number, roomSize: number): Layout {
   const generators = Math.max(2, Math.ceil(count / CLIENTS_PER_GENERATOR));
-  const sources = Math.max(1, Math.ceil(count / CLIENTS_PER_SOURCE_ADDRESS));
   const layout: ClientSpec[][] = Array.from({ length: generators }, () => []);
   const url = server.urls[0] ?? '';
   for (let i = 0; i < count; i++) {
     // A room's members share a generator, so its send and receive times share a clock.
     const room = Math.floor(i / roomSize);
     const generator = Math.floor((i * generators) / count);
-    const localAddress = `127.0.0.${2 + (Math.floor((generator * sources) / generators) % 250)}`;
+    const localAddress = `127.0.0.${2 + (Math.floor(i / CLIENTS_PER_SOURCE_ADDRESS) % 250)}`;
     layout[generator]?.push({ url, protocol: server.protocol, room: `scale-${room}`, sender: i % roomSize === 0, slow: false, idle: true, localAddress });
   }
   return layout;
