@@ -110,7 +110,7 @@ export async function startNetCluster(options: NetClusterOptions = {}): Promise<
   } catch (error) {
     const report = logs();
     await stop();
-    throw new Error(`the network test bed did not start: ${error instanceof Error ? error.message : String(error)}\n${report}`);
+    throw new Error(`the network test bed did not start: ${error instanceof Error ? error.message : String(error)}\n${report}`, { cause: error });
   }
   const nodeAt = (index: number): GatewayNode => {
     const node = nodes[index - 1];

@@ -10,6 +10,12 @@ export interface RoamingOptions {
   readonly backoffCapMs?: number;
 }
 
+/** A text frame's payload (ws hands it over as a Buffer by default). */
+function textOf(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+}
+
 interface PendingSend {
   readonly room: string;
   readonly text: string;
@@ -107,7 +113,7 @@ export class RoamingClient {
     this.lastFrameAt = Date.now();
     socket.on('message', (data) => {
       this.lastFrameAt = Date.now();
-      this.onFrame(data.toString());
+      this.onFrame(textOf(data));
     });
     socket.on('ping', () => (this.lastFrameAt = Date.now()));
     socket.on('error', () => undefined);

@@ -197,7 +197,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const clientCpu = process.cpuUsage(clientCpuBefore);
     log(`all resumed after ${resumeAllMs} ms`);
     const sendFailure = await sent;
-    if (sendFailure !== undefined) throw sendFailure;
+    if (sendFailure !== undefined) throw sendFailure instanceof Error ? sendFailure : new Error('a POST during the storm failed', { cause: sendFailure });
     await new Promise((resolve) => setTimeout(resolve, 2 * SAMPLE_MS));
     sampler.stop();
 
