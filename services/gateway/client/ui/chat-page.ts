@@ -64,13 +64,19 @@ export function startChatPage(): ChatClient {
     if (newest !== undefined && document.visibilityState !== 'hidden') reads.read(current, newest);
   }
 
+  /** "load older messages" while there may be some: not before the first message, not when none is shown. */
+  function showOlderButton(view: RoomMessages): void {
+    const oldest = view.oldestOffset;
+    olderButton.hidden = view.reachedStart || oldest === undefined || oldest <= 1;
+  }
+
   async function loadOlder(): Promise<void> {
     const room = current;
     const view = roomMessages(room);
     const before = view.oldestOffset;
     if (view.reachedStart || before === undefined || before <= 1 || olderButton.disabled) {
       if (before !== undefined && before <= 1) view.reachedStart = true;
-      olderButton.hidden = view.reachedStart;
+      showOlderButton(view);
       return;
     }
     olderButton.disabled = true;
@@ -84,7 +90,7 @@ export function startChatPage(): ChatClient {
       status.flash(error instanceof Error ? error.message : 'could not load older messages');
     } finally {
       olderButton.disabled = false;
-      olderButton.hidden = view.reachedStart;
+      showOlderButton(view);
     }
   }
 
@@ -115,7 +121,7 @@ export function startChatPage(): ChatClient {
     notice.render();
     typing.render();
     composer.cancel();
-    olderButton.hidden = view.reachedStart;
+    showOlderButton(view);
     conversation.scrollTop = conversation.scrollHeight;
     markShownRead();
   }
@@ -137,6 +143,7 @@ export function startChatPage(): ChatClient {
       tabs.render(client.rooms, current);
     } else {
       if (stick) conversation.scrollTop = conversation.scrollHeight;
+      showOlderButton(roomMessages(current));
       markShownRead();
     }
   });

@@ -1,4 +1,4 @@
-import { ChatError, messageEvent, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
+import { ChatError, HISTORY_PAGE_DEFAULT, messageEvent, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { Identity } from '../auth/identity.js';
@@ -55,7 +55,8 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
     const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
     const before = parseInteger(ctx.query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
     if (since !== undefined && before !== undefined) throw new ChatError('bad_request', 'give since or before, not both');
-    const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? DEFAULT_PAGE;
+    // An older page (`before`) is as long as a `history` frame's by default.
+    const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? (before === undefined ? DEFAULT_PAGE : HISTORY_PAGE_DEFAULT);
     // `since` replays every entry after it (edits and deletes too); a page (`before`, or the newest) is folded.
     const page = since === undefined ? await broker.historyPage(room, before === undefined ? { limit } : { before, limit }) : await broker.history(room, { after: since, limit });
     ctx.set('Cache-Control', 'no-store');
