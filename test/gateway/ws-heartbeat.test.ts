@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
 import { Resources } from './helpers/resources.js';
 
-const HEARTBEAT_MS = 100;
+const HEARTBEAT_MS = 250;
 const resources = new Resources();
 let node: TestNode;
 
@@ -35,6 +35,31 @@ describe('WebSocket heartbeat (one timer per node)', () => {
     expect(await closed).toBe(1006);
     // The dead peer needed a ping it did not answer and a second round to be dropped: the live one got both and stayed.
     expect(pings).toBeGreaterThanOrEqual(2);
+    expect(live.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('a node whose event loop stalled does not drop peers whose pongs wait unread', async () => {
+    const live = await open(true);
+    let pings = 0;
+    let pingsAfterStall = (): void => undefined;
+    live.on('ping', () => {
+      pings += 1;
+      pingsAfterStall();
+    });
+    await new Promise<void>((resolve) => live.once('ping', () => resolve()));
+    // The node runs in this process: a busy loop longer than two intervals stalls it as a flood of work would.
+    const until = Date.now() + HEARTBEAT_MS * 3;
+    while (Date.now() < until) {
+      // stalled
+    }
+    const seen = pings;
+    // Two rounds after the stall, or the close that the old behaviour caused.
+    await new Promise<void>((resolve) => {
+      pingsAfterStall = () => {
+        if (pings >= seen + 2) resolve();
+      };
+      live.once('close', () => resolve());
+    });
     expect(live.readyState).toBe(WebSocket.OPEN);
   });
 });

@@ -10,10 +10,11 @@ export class WsHeartbeat {
   /** Sockets that answered since the last round (new ones count as having answered). */
   private readonly answered = new Set<WebSocket>();
   private readonly timer: NodeJS.Timeout;
+  private lastRound = Date.now();
   private readonly onPong: (this: WebSocket) => void;
   private readonly onClose: (this: WebSocket) => void;
 
-  constructor(intervalMs: number) {
+  constructor(private readonly intervalMs: number) {
     const { sockets, answered } = this;
     this.onPong = function onPong(this: WebSocket) {
       if (sockets.has(this)) answered.add(this);
@@ -38,8 +39,13 @@ export class WsHeartbeat {
   }
 
   private round(): void {
+    // A round that comes late means the event loop was stalled: pongs may sit unread in the
+    // sockets, so this round only pings; the next one judges.
+    const now = Date.now();
+    const late = now - this.lastRound > this.intervalMs * 1.5;
+    this.lastRound = now;
     for (const ws of this.sockets) {
-      if (!this.answered.delete(ws)) {
+      if (!this.answered.delete(ws) && !late) {
         this.sockets.delete(ws);
         ws.terminate();
         continue;
