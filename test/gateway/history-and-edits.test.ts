@@ -112,7 +112,7 @@ describe('edit and delete', () => {
     expect((await call(a.http, 'DELETE', `${path}`)).status).toBe(400);
   });
 
-  it('an edit and a delete made while a client was away reach it on resume, on WebSocket and SSE', async () => {
+  it('an edit and a delete made while a client was away reach it on resume, on WebSocket, SSE and long-poll', async () => {
     const room = 'away';
     const ann = resources.track(await JsonWsClient.connect(a.ws, { nick: 'ann' }));
     await ann.join(room);
@@ -124,6 +124,8 @@ describe('edit and delete', () => {
     await sse.next(ofType('joined', room));
     const sseCursor = sse.lastEventId;
     sse.close();
+    const poller = new PollClient(room);
+    await poller.pollOnce(a.http);
     await away.close();
 
     await ann.request({ type: 'edit', room, offset: first.offset, text: 'first, edited' }, isAck);
@@ -138,6 +140,8 @@ describe('edit and delete', () => {
       { kind: 'delete', target: second.offset, text: '' },
       { kind: undefined, target: undefined, text: 'third' },
     ]);
+    const polled = await poller.pollOnce(b.http);
+    expect(polled.map((event) => event.type)).toEqual(['edit', 'delete', 'message']);
     const sseBack = resources.track(new FeatureSseClient(b.http, `rooms=${room}`, sseCursor));
     const sseJoined = await sseBack.next(ofType('joined', room));
     expect(sseJoined.messages.map((message) => message.kind ?? 'message')).toEqual(['edit', 'delete', 'message']);
