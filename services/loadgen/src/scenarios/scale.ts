@@ -83,7 +83,7 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
     const openStarted = Date.now();
     const opened = await pool.open(layout, 100);
     const openMs = Date.now() - openStarted;
-    log(`  scale: ${opened.ok}/${count} open in ${openMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.firstErrors[0] ?? ''}` : ''}`);
+    log(`  scale: ${opened.ok}/${count} open in ${openMs} ms${opened.failed ? `, ${opened.failed} failed: ${opened.firstErrors[0] ?? ''}` : ''}; closed by the server so far: ${JSON.stringify((await pool.counts()).closes)}`);
     await sleep(options.settleMs);
     // Connections the server closed (a pong that came too late on a loaded machine) do not count.
     const closedBy = async (): Promise<number> => Object.values((await pool.counts()).closes).reduce((sum, count) => sum + count, 0);
@@ -130,7 +130,7 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
     const latency = summarize(histogram);
     histogram.destroy();
     log(
-      `  scale broadcast: ${sent} rooms × ${options.roomSize}: ${counts.received}/${expected} delivered; all within ${latency.max} ms ` +
+      `  scale broadcast: closes by code so far ${JSON.stringify(counts.closes)}; ${sent} rooms × ${options.roomSize}: ${counts.received}/${expected} delivered; all within ${latency.max} ms ` +
         `(harness saw it at ${allMs} ms), p50 ${latency.p50} ms p99 ${latency.p99} ms; ${broadcastCpu.toFixed(2)} CPU-s`,
     );
     const notes = [
