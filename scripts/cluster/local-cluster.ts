@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, RedisProcess, requireProgram, type ManagedProcess, type ProcessExit } from '@chat/testkit';
+import { describeError, freePort, RedisProcess, requireProgram, type ManagedProcess, type ProcessExit } from '@chat/testkit';
 import { GatewayNode, gatewayMain, repoRoot } from './gateway-node.js';
 import { NginxProxy } from './nginx-proxy.js';
 
@@ -101,7 +101,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   } catch (error) {
     const report = logs();
     await stop();
-    throw new Error(`the local cluster did not start: ${error instanceof Error ? error.message : String(error)}\n${report}`);
+    throw new Error(`the local cluster did not start: ${describeError(error)}\n${report}`, { cause: error });
   }
 
   return {

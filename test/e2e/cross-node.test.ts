@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Collector } from '@chat/testkit';
+import { Collector, textOf } from '@chat/testkit';
 import { reportFigures, useCluster } from './support/cluster-fixture.js';
 import { ChatPeer } from './support/chat-peer.js';
 import { checkDelivery, sumReports, type Ack } from './support/delivery-check.js';
@@ -73,7 +73,7 @@ describe('a three-node cluster behind nginx', () => {
     const lines = new Collector<string>();
     const line = new WebSocket(`${wsUrl}/ws/line`);
     closers.push(() => line.terminate());
-    line.on('message', (data) => lines.push(data.toString()));
+    line.on('message', (data) => lines.push(textOf(data)));
     await new Promise((resolve, reject) => line.once('open', resolve).once('error', reject));
     const json = new ChatPeer({ url, nick: 'json-lobby', rooms: ['lobby'], transport: 'websocket' });
     closers.push(() => json.close());

@@ -79,7 +79,7 @@ describe('Redis killed and restarted empty', () => {
     });
     expect(unreadyMs).toBeLessThan(3_000);
     expect(outage.status).toBe(503);
-    expect(outageBody).toMatchObject({ error: { code: expect.any(String) } });
+    expect(outageBody).toMatchObject({ error: { code: expect.any(String) as unknown } });
     expect([...newEpochs]).toHaveLength(1);
     expect(newEpochs.has(oldEpoch ?? '')).toBe(false);
     expect(after.acks.map((ack) => ack.offset).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));

@@ -49,7 +49,7 @@ describe.concurrent('the seed demos through nginx', () => {
     const ends = new Collector<number>();
     const started = performance.now();
     source.onopen = () => opens.push(performance.now() - started);
-    source.onmessage = (event) => ticks.push({ at: performance.now() - started, data: event.data });
+    source.onmessage = (event) => ticks.push({ at: performance.now() - started, data: String(event.data) });
     source.onerror = () => ends.push(performance.now() - started);
     try {
       await ends.waitForCount(1, { timeoutMs: 20_000 });

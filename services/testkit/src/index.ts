@@ -7,3 +7,4 @@ export { RedisProcess, type RedisProcessOptions } from './redis-process.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export { eventually, Collector, withTimeout } from './wait.js';
 export { RedisGroup, freePortsWithBus } from './redis-group.js';
+export { textOf, describeError } from './text.js';

@@ -32,7 +32,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return options.use !== 'local' && dockerReachable() ? startContainerRedis() : startLocalRedis(options.args ?? []);
 }
 
-function clientPool(port: number): { client(): Redis; closeAll(): void } {
+function clientPool(port: number): { client: () => Redis; closeAll: () => void } {
   const clients: Redis[] = [];
   return {
     client: () => {

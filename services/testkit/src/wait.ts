@@ -1,3 +1,5 @@
+import { describeError } from './text.js';
+
 /** Resolves when `check` returns a value other than undefined/false, re-checking on an interval. */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
@@ -13,7 +15,7 @@ export async function eventually<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : `: ${describeError(lastError)}`}`, { cause: lastError });
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

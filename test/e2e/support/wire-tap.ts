@@ -2,6 +2,7 @@ import { parseJson, parseServerEvent, type ServerEvent } from '@chat/protocol';
 import type { EventSourceConstructor, FetchFunction, WebSocketConstructor } from '@chat/client';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
+import { textOf } from '@chat/testkit';
 
 /** A server event as it came off the wire, with the node that sent it. */
 export interface TappedEvent {
@@ -45,7 +46,7 @@ export class WireTap {
         super(url);
         // Registered before the client's own handlers, so the test sees each frame first.
         this.on('message', (data, isBinary) => {
-          if (!isBinary) tap(parseServerEvent(parseJson(data.toString())));
+          if (!isBinary) tap(parseServerEvent(parseJson(textOf(data))));
         });
         this.on('close', (code) => closes.push({ code, node: nodeNow(), at: Date.now() }));
       }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Collector } from '@chat/testkit';
+import { Collector, textOf } from '@chat/testkit';
 import type { WsInput } from './arbitraries.js';
 import type { HttpReply } from './invariants.js';
 
@@ -16,7 +16,7 @@ export class FuzzSocket {
   private isClosed = false;
 
   private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => this.received.push(data.toString()));
+    socket.on('message', (data) => this.received.push(textOf(data)));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) =>
       socket.once('close', (code, reason) => {

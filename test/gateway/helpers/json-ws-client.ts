@@ -1,6 +1,6 @@
 import type { AckEvent, ErrorEvent, JoinedEvent, MessageEvent, ServerEvent, WelcomeEvent } from '@chat/protocol';
 import { WebSocket } from 'ws';
-import { Collector, withTimeout } from '@chat/testkit';
+import { Collector, withTimeout, textOf } from '@chat/testkit';
 import { isAck, isError, isJoined, isMessage, parseFrame } from './frames.js';
 import { closePolitely } from './ws-close.js';
 
@@ -52,7 +52,7 @@ export class JsonWsClient {
     const frames = new Collector<ServerEvent>();
     socket.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('server sent a binary frame');
-      frames.push(parseFrame(data.toString()));
+      frames.push(parseFrame(textOf(data)));
     });
     // A refused upgrade, or a close before the first frame, fails the connect at once.
     const ended = new Promise<never>((_, reject) => {

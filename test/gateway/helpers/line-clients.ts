@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Collector, withTimeout } from '@chat/testkit';
+import { Collector, withTimeout, textOf } from '@chat/testkit';
 import { closePolitely } from './ws-close.js';
 
 /** What both line-protocol clients share: every line received, in order, and waits on them. */
@@ -38,7 +38,7 @@ export class WsLineClient extends LineClient {
 
   private constructor(readonly socket: WebSocket) {
     super();
-    socket.on('message', (data) => this.lines.push(data.toString()));
+    socket.on('message', (data) => this.lines.push(textOf(data)));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }

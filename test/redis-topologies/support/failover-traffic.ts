@@ -85,7 +85,7 @@ export async function runFailoverTraffic(options: {
         break;
       } catch (error) {
         if (!(error instanceof BrokerUnavailableError) && !(error instanceof Error && /CLUSTERDOWN|TRYAGAIN|READONLY|MOVED|ASK/.test(error.message))) throw error;
-        if (Date.now() > deadline) throw new Error(`no publish was acked within ${timeoutMs} ms of the kill`);
+        if (Date.now() > deadline) throw new Error(`no publish was acked within ${timeoutMs} ms of the kill`, { cause: error });
         await sleep(intervalMs);
       }
     }
@@ -125,7 +125,7 @@ export async function runFailoverTraffic(options: {
     duplicates,
     gapsInEpoch,
     epochChanges: epochs.length,
-    publishOutageMs: firstAckAfterKill! - killedAt!,
+    publishOutageMs: firstAckAfterKill - killedAt!,
     // An outage still going on when traffic stopped counts up to now.
     listenerNotReadyMs: notReadyMs + (notReadySince === undefined ? 0 : Date.now() - notReadySince),
     listenerCaughtUpMs: (receivedAt.get(firstKeyAfterKill) ?? Number.NaN) - killedAt!,

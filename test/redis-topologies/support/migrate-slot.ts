@@ -8,11 +8,11 @@ export async function migrateSlotOf(cluster: LocalRedisCluster, key: string): Pr
   const source = cluster.client(from);
   const target = cluster.client(to);
   const slot = Number(await source.cluster('KEYSLOT', key));
-  const [sourceId, targetId] = (await Promise.all([source.cluster('MYID'), target.cluster('MYID')])) as [string, string];
+  const [sourceId, targetId] = await Promise.all([source.cluster('MYID'), target.cluster('MYID')]);
   await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
   await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
   for (;;) {
-    const keys = (await source.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+    const keys = await source.cluster('GETKEYSINSLOT', slot, 100);
     if (keys.length === 0) break;
     await source.migrate('127.0.0.1', to, '', 0, 5000, 'KEYS', ...keys);
     // Traffic keeps running: a slow migration is what makes clients meet ASK and TRYAGAIN.

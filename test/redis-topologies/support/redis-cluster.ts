@@ -47,7 +47,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     await eventually(
       async () => {
         for (const port of running()) {
-          const info = (await client(port).cluster('INFO')) as string;
+          const info = await client(port).cluster('INFO');
           if (!info.includes('cluster_state:ok')) return false;
         }
         // Every slot range has a master and a replica, and every node agrees with the first.

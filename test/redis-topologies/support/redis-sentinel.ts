@@ -48,7 +48,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
     await group.start(sentinelPorts);
     await eventually(
       async () => {
-        const info = (await client(replica).info('replication')) as string;
+        const info = await client(replica).info('replication');
         if (!info.includes('master_link_status:up')) return false;
         for (const port of sentinelPorts) {
           const others = (await client(port).call('SENTINEL', 'SENTINELS', SENTINEL_NAME)) as unknown[];

@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { JsonWsClient } from '../../gateway/helpers/json-ws-client.js';
 import { WsLineClient } from '../../gateway/helpers/line-clients.js';
 import type { TestNode } from '../../gateway/helpers/gateway-nodes.js';
-import { Collector } from '@chat/testkit';
+import { Collector, textOf } from '@chat/testkit';
 
 /** How a WebSocket attempt ended: refused at the upgrade (`status`), or opened and later closed. */
 export interface WsOutcome {
@@ -55,7 +55,7 @@ export function probeWs(url: string, { headers = {}, origin, localAddress, timeo
       for (const data of send) socket.send(data, { binary: false });
     });
     socket.on('message', (data) => {
-      frames.push(data.toString());
+      frames.push(textOf(data));
       if (frames.length === frameCount) {
         clearTimeout(timer);
         resolve({ frames });
