@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { BrokerHealthEvent, BrokerHealthListener } from '@chat/core';
 import { eventually } from '@chat/testkit';
+import { gateLongLivedRequests } from '../../services/gateway/src/broker-loss-gate.js';
 import { BrokerLossReaction } from '../../services/gateway/src/broker-loss.js';
 import { createLogger } from '../../services/gateway/src/logger.js';
 
@@ -83,5 +86,39 @@ describe('a node that loses its broker', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(reaction.refusing).toBe(false);
     expect(held.filter((client) => client.movedAt !== undefined)).toEqual([]);
+  });
+});
+
+describe('the gate in front of a node without its broker', () => {
+  it('answers 503 unavailable to new long-lived connections (WebSocket upgrade, SSE, long-poll) while refusing, and serves everything else', async () => {
+    let refusing = true;
+    const http = createServer((_request, response) => response.end('served'));
+    http.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'));
+    gateLongLivedRequests(http, () => refusing, 'gate-test');
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const address = http.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const sse = await fetch(`${base}/sse?rooms=a`);
+      expect(sse.status).toBe(503);
+      expect(sse.headers.get('x-node-id')).toBe('gate-test');
+      expect(await sse.json()).toMatchObject({ error: { code: 'unavailable' } });
+      expect((await fetch(`${base}/poll?rooms=a`)).status).toBe(503);
+      expect(await (await fetch(`${base}/readyz`)).text()).toBe('served');
+      const upgradeStatus = await new Promise<number | undefined>((resolve) => {
+        const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+        socket.on('unexpected-response', (_request, response) => {
+          resolve(response.statusCode);
+          socket.terminate();
+        });
+        socket.on('open', () => resolve(101));
+        socket.on('error', () => resolve(undefined));
+      });
+      expect(upgradeStatus).toBe(503);
+      refusing = false;
+      expect(await (await fetch(`${base}/sse?rooms=a`)).text()).toBe('served');
+    } finally {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   });
 });

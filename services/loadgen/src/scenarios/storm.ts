@@ -61,6 +61,8 @@ export interface StormResult {
   readonly outOfOrder: number;
   readonly gaps: number;
   readonly unexpectedExits: number;
+  /** Log lines of the surviving gateways saying their Redis link went silent or they reacted to a lost broker (the watchdog must not trip under load). */
+  readonly brokerLossLogLines: number;
 }
 
 const SAMPLE_MS = 200;
@@ -245,6 +247,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
       outOfOrder: delivery.outOfOrder,
       gaps: delivery.gaps,
       unexpectedExits: cluster.unexpectedExits().filter((exit) => exit.name !== victim.id).length,
+      brokerLossLogLines: others.flatMap((node) => node.process.report().split('\n')).filter((line) => /redis link silent|broker lost:/.test(line)).length,
     };
   } catch (error) {
     log(`failed; the processes' last output:\n${cluster.logs()}`);
