@@ -28,3 +28,9 @@ export function readComposeServices(path: string): Record<string, ComposeService
   }
   return services;
 }
+
+/** The names of the top-level (named) volumes of docker-compose.yml. */
+export function readComposeVolumeNames(path: string): string[] {
+  const document: unknown = parse(readFileSync(path, 'utf8'), { merge: true });
+  return isRecord(document) && isRecord(document.volumes) ? Object.keys(document.volumes) : [];
+}

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chatTemplatePath, composeMainConfPath, localMainConfPath, upstreamHealth } from '../../scripts/cluster/nginx-config.js';
-import { readComposeServices, type ComposeService } from './compose-file.js';
+import { readComposeServices, readComposeVolumeNames, type ComposeService } from './compose-file.js';
 import { nginxTest } from './nginx-check.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -28,10 +28,12 @@ const dockerfilePath = join(root, service('gateway-1').build?.context ?? '.', se
 const dockerfile = existsSync(dockerfilePath) ? readFileSync(dockerfilePath, 'utf8') : '';
 
 describe('docker-compose.yml', () => {
-  it('runs redis without persistence, health-checked with redis-cli ping', () => {
+  it('runs redis with an append-only file fsynced every second on a named volume, health-checked with redis-cli ping', () => {
     const redis = service('redis');
     expect(redis.image).toMatch(/^redis:7/);
-    expect(redis.command).toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
+    expect(redis.command).toEqual(['redis-server', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec']);
+    expect(redis.volumes).toEqual(['redis-data:/data']);
+    expect(readComposeVolumeNames(composePath)).toContain('redis-data');
     expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 

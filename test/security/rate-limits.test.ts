@@ -126,11 +126,15 @@ describe('per-connection send limit on the line protocol', () => {
 
 describe('POST send limit per client IP', () => {
   it('a POST flood gets 429 with Retry-After and a rate_limited body; spoofed X-Forwarded-For from an untrusted peer does not reset it', async () => {
-    const answers: HttpAnswer[] = [];
-    for (let index = 0; index < BURST + 3; index += 1) answers.push(await post(untrusting, 'rate-room', `post ${index}`, `198.51.100.${index}`));
-    const statuses = answers.map((answer) => answer.status);
-    expect(statuses.slice(0, BURST).every((status) => status === 201)).toBe(true);
-    const refused = answers.slice(BURST);
+    // All at once, as a flood comes: sent one by one on a busy machine, the bucket would refill between them.
+    const answers: HttpAnswer[] = await Promise.all(
+      Array.from({ length: BURST + 3 }, (_, index) => post(untrusting, 'rate-room', `post ${index}`, `198.51.100.${index}`)),
+    );
+    const stored = answers.filter((answer) => answer.status === 201);
+    const refused = answers.filter((answer) => answer.status !== 201);
+    expect(stored.length).toBeGreaterThanOrEqual(BURST);
+    expect(stored.length).toBeLessThanOrEqual(BURST + 1);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
     for (const answer of refused) {
       expect(answer.status).toBe(429);
       expect(errorCodeOf(answer)).toBe('rate_limited');
