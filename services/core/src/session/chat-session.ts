@@ -86,6 +86,8 @@ export class ChatSession implements HubMember {
   private closed = false;
   /** Per room, when this connection last relayed a typing notice (made on the first one). */
   private typingAt: Map<string, number> | undefined;
+  /** Per room, the furthest read position this connection stored: repeats cost no Redis call. */
+  private readUpTo: Map<string, number> | undefined;
 
   constructor(private readonly options: ChatSessionOptions) {
     this.id = options.id;
@@ -235,18 +237,19 @@ export class ChatSession implements HubMember {
         return;
       case 'typing':
         return this.typing(frame.room);
-      case 'read': {
-        const room = this.authorize(frame.room);
-        await this.options.actions.read(room, this.reader(), this.nick, frame.offset);
-        return;
-      }
+      case 'read':
+        return this.read(frame.room, frame.offset);
       case 'edit':
         return this.amend('edit', frame.room, frame.offset, frame.text, frame.cid);
       case 'delete':
         return this.amend('delete', frame.room, frame.offset, undefined, frame.cid);
       case 'history': {
         const room = this.authorize(frame.room);
-        this.options.output.event(await this.options.actions.history(room, frame.before, validateHistoryLimit(frame.limit)));
+        const limit = validateHistoryLimit(frame.limit);
+        // A page of history costs about what a join does: it counts against the join rate.
+        const waitMs = this.options.joinBucket?.take() ?? 0;
+        if (waitMs > 0) throw new ChatError('rate_limited', 'too many history requests; slow down', { retryAfterMs: waitMs });
+        this.options.output.event(await this.options.actions.history(room, frame.before, limit));
         return;
       }
     }
@@ -255,6 +258,14 @@ export class ChatSession implements HubMember {
   /** Whose read positions and messages this session's are: the token's subject, else the nick. */
   private reader(): string {
     return this.options.user ?? this.nick;
+  }
+
+  private async read(roomName: unknown, offset: number): Promise<void> {
+    const room = this.authorize(roomName);
+    const readUpTo = (this.readUpTo ??= new Map());
+    if (offset <= (readUpTo.get(room) ?? -1)) return;
+    const { read } = await this.options.actions.read(room, this.reader(), this.nick, offset);
+    readUpTo.set(room, Math.max(read, readUpTo.get(room) ?? -1));
   }
 
   private async typing(roomName: unknown): Promise<void> {
