@@ -104,6 +104,12 @@ export function describeChatFeatureContract(node: (id: string) => Promise<Broker
     expect(await b.markRead(room, 'reader', 500)).toMatchObject({ read: 7, unread: 0, moved: true });
     expect(await a.readState(room, 'reader')).toMatchObject({ read: 7, unread: 0 });
     expect(await a.readState(room, 'someone-else')).toMatchObject({ read: 0, unread: 6 });
+    // Counted without reading the messages: those trimmed from history still count as unread.
+    const long = freshRoom('reads-long');
+    for (let i = 1; i <= 60; i++) await a.publish(long, { nick: 'ann', text: `m${i}` });
+    await a.amend(long, edit(60, 'ann', 'm60 edited'));
+    expect(await b.readState(long, 'reader')).toMatchObject({ read: 0, unread: 60, offset: 61 });
+    expect(await b.markRead(long, 'reader', 59)).toMatchObject({ read: 59, unread: 1 });
   });
 
   it('relays a signal to listeners on other nodes without storing it', async () => {

@@ -1,6 +1,8 @@
 -- Edits or deletes a stored message: a new stream entry with its own offset, fanned out like a
 -- message, idempotent by client id; the target's latest version is kept for folded history pages.
--- KEYS: meta, log, cid, folds (hash target -> latest edit/delete payload).
+-- KEYS: meta, log, cid, folds (hash target -> latest edit/delete payload), amends (zset of the
+-- offsets of edit and delete entries, the last `max history` of them, and a member naming the
+-- epoch they belong to: read-mark.lua counts unread messages with it).
 -- ARGV: epoch candidate, max history, client id ('' for none), target offset, requester,
 -- moderator ('1'|'0'), body (members after epoch, offset and target, with the closing brace),
 -- channel, idempotency window, publish command.
@@ -32,6 +34,13 @@ local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
 local payload = '{"epoch":"' .. epoch .. '","offset":' .. offset .. ',"target":' .. target .. ',' .. ARGV[7]
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], offset .. '-0', 'm', payload, 'a', ARGV[5])
 redis.call('HSET', KEYS[4], target, payload)
+local marker = 'epoch:' .. epoch
+if not redis.call('ZSCORE', KEYS[5], marker) then
+  redis.call('DEL', KEYS[5])
+  redis.call('ZADD', KEYS[5], 0, marker)
+end
+redis.call('ZADD', KEYS[5], offset, offset)
+redis.call('ZREMRANGEBYRANK', KEYS[5], 1, -(tonumber(ARGV[2]) + 2))
 if cid ~= '' then
   redis.call('ZADD', KEYS[3], offset, cid)
   redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[9]) + 1))

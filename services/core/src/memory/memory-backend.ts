@@ -23,6 +23,8 @@ interface MemoryRoom {
   readonly folds: Map<number, ChatMessage>;
   /** Reader → read offset in this epoch. */
   readonly reads: Map<string, number>;
+  /** Offsets of the recent edit and delete entries (as many as the history holds), for unread counts. */
+  readonly amends: number[];
 }
 
 export interface StoredResult {
@@ -101,6 +103,8 @@ export class MemoryBackend {
     const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text, ts, kind: draft.kind, target: draft.target, author: draft.requester };
     const entry: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
     state.folds.set(draft.target, entry);
+    state.amends.push(entry.offset);
+    if (state.amends.length > historySize) state.amends.shift();
     this.append(state, entry, historySize, idempotencyWindow);
     return { message: entry, duplicate: false };
   }
@@ -124,7 +128,8 @@ export class MemoryBackend {
     const wanted = Math.min(offset, state.offset);
     const moved = wanted > read;
     if (moved) state.reads.set(reader, (read = wanted));
-    const unread = state.log.filter((entry) => entry.offset > read && isPlainMessage(entry)).length;
+    // As read-mark.lua: the offsets after it, less the edit and delete entries among them.
+    const unread = state.offset - read - state.amends.filter((offset) => offset > read).length;
     return { epoch: state.epoch, offset: state.offset, read, unread, moved };
   }
 
@@ -213,7 +218,7 @@ export class MemoryBackend {
   private room(room: string): MemoryRoom {
     let state = this.rooms.get(room);
     if (!state) {
-      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map(), folds: new Map(), reads: new Map() };
+      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map(), folds: new Map(), reads: new Map(), amends: [] };
       this.rooms.set(room, state);
     }
     return state;

@@ -9,6 +9,8 @@ export const roomKeys = (room: string) => ({
   folds: `chat:{${room}}:folds`,
   /** Hash: reader (token sub or nick) → `<epoch> <offset>` read position. */
   reads: `chat:{${room}}:reads`,
+  /** Zset: offsets of the recent edit and delete entries (and `epoch:<epoch>`), for unread counts. */
+  amends: `chat:{${room}}:amends`,
   channel: `chat:{${room}}`,
 });
 

@@ -29,6 +29,7 @@ export class RedisRoomFeatures {
         keys.log,
         keys.cid,
         keys.folds,
+        keys.amends,
         newEpochCandidate(),
         settings.historySize,
         draft.cid ?? '',
@@ -78,7 +79,7 @@ export class RedisRoomFeatures {
   private async readMark(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }> {
     const keys = roomKeys(room);
     const [epoch, head, read, unread, moved] = await this.settings.call((commands) =>
-      commands.chatReadMark(keys.meta, keys.log, keys.cid, keys.reads, newEpochCandidate(), reader, offset, this.settings.historySize),
+      commands.chatReadMark(keys.meta, keys.log, keys.cid, keys.reads, keys.amends, newEpochCandidate(), reader, offset),
     );
     return { epoch, offset: Number(head), read: Number(read), unread: Number(unread), moved: Number(moved) === 1 };
   }

@@ -17,9 +17,9 @@ export type PageReply = [epoch: string, offset: number, payloads: string[], fold
 export type ReadMarkReply = [epoch: string, offset: number, read: number, unread: number, moved: 0 | 1];
 
 export interface ChatScripts {
-  chatAmend(meta: string, log: string, cid: string, folds: string, ...args: Array<string | number>): Promise<AmendReply>;
+  chatAmend(meta: string, log: string, cid: string, folds: string, amends: string, ...args: Array<string | number>): Promise<AmendReply>;
   chatHistoryPage(meta: string, log: string, cid: string, folds: string, ...args: Array<string | number>): Promise<PageReply>;
-  chatReadMark(meta: string, log: string, cid: string, reads: string, ...args: Array<string | number>): Promise<ReadMarkReply>;
+  chatReadMark(meta: string, log: string, cid: string, reads: string, amends: string, ...args: Array<string | number>): Promise<ReadMarkReply>;
   chatSignal(channel: string, payload: string, publish: string): Promise<number>;
   chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
   chatRead(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<ReadReply>;
@@ -38,9 +38,9 @@ export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & Chat
   redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
   redis.defineCommand('chatPresenceSweep', { numberOfKeys: 2, lua: read('presence-sweep.lua') });
   redis.defineCommand('chatRate', { numberOfKeys: 1, lua: read('rate.lua') });
-  redis.defineCommand('chatAmend', { numberOfKeys: 4, lua: `${roomInit}\n${read('amend.lua')}` });
+  redis.defineCommand('chatAmend', { numberOfKeys: 5, lua: `${roomInit}\n${read('amend.lua')}` });
   redis.defineCommand('chatHistoryPage', { numberOfKeys: 4, lua: `${roomInit}\n${read('history-page.lua')}` });
-  redis.defineCommand('chatReadMark', { numberOfKeys: 4, lua: `${roomInit}\n${read('read-mark.lua')}` });
+  redis.defineCommand('chatReadMark', { numberOfKeys: 5, lua: `${roomInit}\n${read('read-mark.lua')}` });
   redis.defineCommand('chatSignal', { numberOfKeys: 1, lua: read('signal.lua') });
   return redis as T & ChatScripts;
 }
