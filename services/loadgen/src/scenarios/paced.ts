@@ -1,5 +1,4 @@
 import type { ServerUnderTest } from '../servers/types.js';
-import type { LatencySummary } from '../stats/histogram.js';
 import { broadcastLayout, splitRate } from './layout.js';
 import { measureStep, type StepResult } from './step.js';
 import { emptyRow, type Row } from './types.js';
@@ -20,7 +19,7 @@ export interface PacedOptions {
 const WARMUP_MS = 1000;
 
 /** The windows added up: deliveries per CPU-second over all of them, the worst window's p99. */
-function combine(steps: readonly StepResult[]): { received: number; expected: number; cpu: number; nodeCpu: number; p50: number; p99: number; latencies: LatencySummary[] } {
+function combine(steps: readonly StepResult[]): { received: number; expected: number; cpu: number; nodeCpu: number; p50: number; p99: number } {
   const sum = (pick: (step: StepResult) => number): number => steps.reduce((total, step) => total + pick(step), 0);
   return {
     received: sum((step) => step.received),
@@ -29,7 +28,6 @@ function combine(steps: readonly StepResult[]): { received: number; expected: nu
     nodeCpu: sum((step) => step.nodeCpuSeconds),
     p50: Math.max(...steps.map((step) => step.latency.p50)),
     p99: Math.max(...steps.map((step) => step.latency.p99)),
-    latencies: steps.map((step) => step.latency),
   };
 }
 
