@@ -45,9 +45,10 @@ export class JsonWsClient {
     });
   }
 
-  /** Connects to `<base>/ws` (optionally `?nick=`) and resolves after `welcome`. */
-  static async connect(base: string, { nick, timeoutMs = 5000 }: { nick?: string; timeoutMs?: number } = {}): Promise<JsonWsClient> {
-    const url = `${base}/ws${nick === undefined ? '' : `?nick=${encodeURIComponent(nick)}`}`;
+  /** Connects to `<base>/ws` (optionally `?nick=`, `?token=`) and resolves after `welcome`. */
+  static async connect(base: string, { nick, token, timeoutMs = 5000 }: { nick?: string; token?: string; timeoutMs?: number } = {}): Promise<JsonWsClient> {
+    const query = new URLSearchParams({ ...(nick === undefined ? {} : { nick }), ...(token === undefined ? {} : { token }) }).toString();
+    const url = `${base}/ws${query === '' ? '' : `?${query}`}`;
     const socket = new WebSocket(url, { perMessageDeflate: false });
     const frames = new Collector<ServerEvent>();
     socket.on('message', (data, isBinary) => {
