@@ -158,7 +158,7 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
         kind = checkHttpReply(reply, { staticPath: true });
         check(request, reply);
       } catch (error) {
-        throw new Error(`${request.method ?? 'GET'} ${request.path.slice(0, 300)}: ${(error as Error).message}`);
+        throw new Error(`${request.method ?? 'GET'} ${request.path.slice(0, 300)}: ${(error as Error).message}`, { cause: error });
       }
       figures.reply(target, kind);
     });
@@ -225,7 +225,7 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
           }
           expect(reply.body).not.toMatch(/root:x:0:0|"name": "chat-cluster"|GatewayNode/);
         } catch (error) {
-          throw new Error(`GET ${path.slice(0, 300)} (${viaRaw ? 'raw' : 'keep-alive'}): ${(error as Error).message}`);
+          throw new Error(`GET ${path.slice(0, 300)} (${viaRaw ? 'raw' : 'keep-alive'}): ${(error as Error).message}`, { cause: error });
         }
         figures.reply('staticPaths', kind);
       }),

@@ -74,13 +74,13 @@ const senders: Record<string, Sender> = {
     await members.json.say(LOBBY, text);
     return `json-${members.node.id}`;
   },
-  'ws line': async (members, text) => {
+  'ws line': (members, text) => {
     members.wsLine.send(`msg ! ${text}`);
-    return `wsline-${members.node.id}`;
+    return Promise.resolve(`wsline-${members.node.id}`);
   },
-  tcp: async (members, text) => {
+  tcp: (members, text) => {
     members.tcp.send(`msg ! ${text}`);
-    return `tcp-${members.node.id}`;
+    return Promise.resolve(`tcp-${members.node.id}`);
   },
   'http post (the send path of SSE and long-poll clients)': async (members, text) => {
     const nick = `http-${members.node.id}`;
@@ -120,7 +120,7 @@ describe('cross-node delivery over every transport', () => {
     }
   }
 
-  it('every member saw the same messages with offsets increasing by one, and line clients saw them in the same order', async () => {
+  it('every member saw the same messages with offsets increasing by one, and line clients saw them in the same order', () => {
     const expectedCount = Object.keys(senders).length * 2;
     for (const members of [a, b]) {
       const reference = members.json.messages(LOBBY);

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type RedisServer } from '@chat/testkit';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { history, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
 
 const resources = new Resources();
-let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-useTwoNodes(resources, {}, (nodes) => ({ redis, a, b } = nodes));
+useTwoNodes(resources, {}, (nodes) => ({ a, b } = nodes));
 
 /** Members of both nodes in `room`. */
 async function membersOf(room: string): Promise<[JsonWsClient, JsonWsClient]> {

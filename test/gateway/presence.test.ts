@@ -1,6 +1,6 @@
 import type { PresenceEvent } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { type RedisServer, eventually } from '@chat/testkit';
+import { eventually } from '@chat/testkit';
 import { isPresence } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, presence } from './helpers/http-client.js';
@@ -8,11 +8,10 @@ import { JsonWsClient } from './helpers/json-ws-client.js';
 import { Resources } from './helpers/resources.js';
 
 const resources = new Resources();
-let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
-useTwoNodes(resources, {}, (nodes) => ({ redis, a, b } = nodes));
+useTwoNodes(resources, {}, (nodes) => ({ a, b } = nodes));
 
 const nicksOf = (members: ReadonlyArray<{ nick: string }>): string[] => members.map((member) => member.nick).sort();
 

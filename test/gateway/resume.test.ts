@@ -1,6 +1,5 @@
 import type { ChatMessage, JoinedEvent } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
-import { type RedisServer } from '@chat/testkit';
 import { isJoined, isMessage, offsetsOf, range } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, poll, postMessage } from './helpers/http-client.js';
@@ -10,7 +9,6 @@ import { SseClient } from './helpers/sse-client.js';
 
 const HISTORY_SIZE = 20;
 const resources = new Resources();
-let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
@@ -38,7 +36,7 @@ async function seenOneThenLeft(room: string): Promise<string> {
   return first.lastEventId;
 }
 
-useTwoNodes(resources, { HISTORY_SIZE: String(HISTORY_SIZE) }, (nodes) => ({ redis, a, b } = nodes));
+useTwoNodes(resources, { HISTORY_SIZE: String(HISTORY_SIZE) }, (nodes) => ({ a, b } = nodes));
 
 describe('WebSocket resume', () => {
   it('a client that reconnects to the other node with since gets exactly the missed messages, then live ones', async () => {

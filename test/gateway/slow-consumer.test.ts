@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type RedisServer } from '@chat/testkit';
 import { isAck, offsetsOf, range } from './helpers/frames.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { metricValue, scrapeMetrics } from './helpers/http-client.js';
@@ -16,12 +15,11 @@ const MAX_MESSAGES = 4000;
 const LARGE_TEXT_LENGTH = 8000;
 const LARGE_BURST = 25;
 const resources = new Resources();
-let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
 
 const settings = { SEND_BUFFER_BYTES: String(SEND_BUFFER_BYTES), MAX_TEXT_LENGTH: String(LARGE_TEXT_LENGTH + 100), HISTORY_SIZE: '100' };
-useTwoNodes(resources, settings, (nodes) => ({ redis, a, b } = nodes));
+useTwoNodes(resources, settings, (nodes) => ({ a, b } = nodes));
 
 /** The TCP socket under a `ws` client: pausing it makes the client stop reading. */
 const rawSocketOf = (client: JsonWsClient): Socket => (client.socket as unknown as { _socket: Socket })._socket;

@@ -4,9 +4,9 @@ import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
 
 export interface ClusterBrokers {
   /** The running cluster (after `beforeAll`). */
-  cluster(): LocalRedisCluster;
+  readonly cluster: () => LocalRedisCluster;
   /** A started broker on the cluster, acting as node `nodeId`; stopped (without cleanup) after the suite. */
-  node(nodeId: string): Promise<Broker>;
+  readonly node: (nodeId: string) => Promise<Broker>;
 }
 
 /** A 3-master/3-replica cluster for the suite, and brokers on it as nodes. */
