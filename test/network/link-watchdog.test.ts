@@ -1,5 +1,8 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerUnavailableError, RedisBroker } from '@chat/core';
+import { LinkWatchdog } from '../../services/core/src/redis/link-watchdog.js';
 import { freePort, startRedisServer, type RedisServer } from '@chat/testkit';
 import { DelayProxy } from './support/delay-proxy.js';
 
@@ -77,5 +80,51 @@ describe('Redis link watchdog', () => {
     expect(error).toBeInstanceOf(BrokerUnavailableError);
     expect(ms).toBeGreaterThanOrEqual(250);
     expect(ms).toBeLessThan(1_500);
+  });
+});
+
+/** A connection whose PONG the test holds back, and whose socket the test makes deliver other bytes. */
+function fakeConnection() {
+  let pong: (() => void) | undefined;
+  // As with ioredis, a destroyed socket leaves the connection no longer ready.
+  const stream = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    destroy: () => {
+      stream.destroyed = true;
+      connection.status = 'close';
+    },
+  });
+  const connection = {
+    status: 'ready',
+    stream,
+    ping: () => new Promise<string>((resolve) => (pong = () => resolve('PONG'))),
+  };
+  return { connection, stream, pong: () => pong?.() };
+}
+
+describe('LinkWatchdog on its own', () => {
+  it('leaves a busy link alone: replies keep arriving while the PONG waits behind them', async () => {
+    const { connection, stream, pong } = fakeConnection();
+    const silent: string[] = [];
+    const watchdog = new LinkWatchdog([['commands', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
+    watchdog.start();
+    const trickle = setInterval(() => stream.emit('data', Buffer.from('+OK\r\n')), 20);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    clearInterval(trickle);
+    watchdog.stop();
+    pong();
+    expect(silent).toEqual([]);
+    expect(stream.destroyed).toBe(false);
+  });
+
+  it('drops a link from which nothing at all arrives', async () => {
+    const { connection, stream } = fakeConnection();
+    const silent: string[] = [];
+    const watchdog = new LinkWatchdog([['subscriber', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
+    watchdog.start();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    watchdog.stop();
+    expect(silent).toEqual(['subscriber']);
+    expect(stream.destroyed).toBe(true);
   });
 });
