@@ -112,6 +112,19 @@ export function describeChatFeatureContract(node: (id: string) => Promise<Broker
     expect(await b.markRead(long, 'reader', 59)).toMatchObject({ read: 59, unread: 1 });
   });
 
+  it('summarises presence: the count, and every member of a small room but only a page of a big one', async () => {
+    const [a, b] = await Promise.all([node('a'), node('b')]);
+    const room = freshRoom('summary');
+    for (let i = 1; i <= 5; i++) await a.presenceTouch(room, { id: `m${i}`, nick: `nick-${i}`, node: 'a', ...(i === 1 ? { user: 'sub-1' } : {}) }, 60_000);
+    const all = await b.presenceSummary(room, 10);
+    expect(all.count).toBe(5);
+    expect(all.members.map((member) => member.nick).sort()).toEqual(['nick-1', 'nick-2', 'nick-3', 'nick-4', 'nick-5']);
+    expect(all.members.find((member) => member.nick === 'nick-1')?.user).toBe('sub-1');
+    const page = await b.presenceSummary(room, 3);
+    expect(page.count).toBe(5);
+    expect(page.members).toHaveLength(3);
+  });
+
   it('relays a signal to listeners on other nodes without storing it', async () => {
     const [a, b] = await Promise.all([node('a'), node('b')]);
     const room = freshRoom('signal');

@@ -6,6 +6,7 @@ import type {
   MessageDraft,
   PageQuery,
   PresenceMember,
+  PresenceSummary,
   PublishResult,
   ReadState,
   RoomListener,
@@ -95,6 +96,8 @@ export interface Broker {
    */
   presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void>;
   presenceList(room: string): Promise<readonly PresenceMember[]>;
+  /** The room's member count and at most `limit` members (every one when count <= limit). */
+  presenceSummary(room: string, limit: number): Promise<PresenceSummary>;
 
   /**
    * Takes one token of a limit shared by every node (e.g. a user's sends): `ratePerSec` tokens a

@@ -48,6 +48,12 @@ export interface ReadState extends RoomPosition {
   readonly unread: number;
 }
 
+/** How many members a room has (presence entries) and some of them: all when they are few. */
+export interface PresenceSummary {
+  readonly count: number;
+  readonly members: readonly PresenceMember[];
+}
+
 /** An ephemeral room event: relayed to every node's listeners, never stored. */
 export type RoomSignal = TypingEvent | ReadEvent | OccupancyEvent;
 

@@ -100,6 +100,12 @@ export class RoomHub {
     private readonly options: RoomHubOptions,
   ) {}
 
+  /** Members a join reads: every one of a room small enough for presence events, else a page. */
+  private get presenceReadLimit(): number {
+    const eventsMax = this.options.presenceEventsMax ?? Number.POSITIVE_INFINITY;
+    return Number.isFinite(eventsMax) ? Math.max(eventsMax, PRESENCE_LIST_MAX) : Number.MAX_SAFE_INTEGER;
+  }
+
   memberCount(room: string): number {
     return this.rooms.get(room)?.members.size ?? 0;
   }
@@ -118,15 +124,15 @@ export class RoomHub {
       // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
       if (options.announce) local.announced.add(member);
       const reader = options.reader;
-      const [page, members, read] = await Promise.all([
+      const [page, summary, read] = await Promise.all([
         since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.historyPage(room, { limit: this.options.firstPageSize }),
         options.announce
-          ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => this.broker.presenceList(room))
-          : this.broker.presenceList(room),
+          ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => this.broker.presenceSummary(room, this.presenceReadLimit))
+          : this.broker.presenceSummary(room, this.presenceReadLimit),
         reader === undefined ? undefined : this.broker.readState(room, reader),
       ]);
       if (local.members.get(member) !== pending) throw leftWhileJoining();
-      local.occupancy.reset(members);
+      local.occupancy.reset(summary);
       const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
       // A first page (no since, or one history no longer reaches) is folded and ends at the head.
       const first = since && !resumable ? await this.broker.historyPage(room, { limit: this.options.firstPageSize }) : since ? undefined : page;
@@ -140,7 +146,7 @@ export class RoomHub {
         offset: first ? first.offset : last ? last.offset : page.offset,
         recovered,
         messages,
-        presence: presenceEntries(members),
+        presence: presenceEntries(summary.members),
         ...readCounts(read, page.epoch),
         occupancy: local.occupancy.count,
       };

@@ -1,11 +1,12 @@
 import type { OccupancyEvent } from '@chat/protocol';
-import type { PresenceEvent, PresenceMember } from '../types.js';
+import type { PresenceEvent, PresenceMember, PresenceSummary } from '../types.js';
 
 /** How often at most a big room tells its members its member count. */
 export const OCCUPANCY_INTERVAL_MS = 2000;
 
 /**
- * A room's members as this node sees them (presence entries by id, distinct nicks counted), and
+ * A room's members as this node sees them (presence entries by id, distinct nicks counted; in a
+ * room too big to list, the entries counted by join and leave events instead), and
  * for a room with more than `eventsMax` members, an `occupancy` count sent at most every 2 s
  * instead of one presence event per join and leave.
  */
@@ -14,6 +15,8 @@ export class RoomOccupancy {
   private readonly nicks = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastSentAt = 0;
+  /** Set when the room was too big to list: its entries, counted rather than known. */
+  private counted: number | undefined;
 
   constructor(
     private readonly room: string,
@@ -23,25 +26,27 @@ export class RoomOccupancy {
 
   /** Distinct members present. */
   get count(): number {
-    return this.nicks.size;
+    return this.counted ?? this.nicks.size;
   }
 
   /** Whether presence events are replaced by occupancy counts. */
   get big(): boolean {
-    return this.nicks.size > this.eventsMax;
+    return this.count > this.eventsMax;
   }
 
-  /** Starts over from a full list (each join reads one). */
-  reset(members: readonly PresenceMember[]): void {
+  /** Starts over from what a join read: every member, or (a big room) a count and some of them. */
+  reset({ count, members }: PresenceSummary): void {
     this.members.clear();
     this.nicks.clear();
-    for (const member of members) this.add(member);
+    this.counted = members.length < count ? count : undefined;
+    if (this.counted === undefined) for (const member of members) this.add(member);
   }
 
   /** Applies a join or leave; returns whether members should still see it as a presence event. */
   apply(event: PresenceEvent): boolean {
     const wasBig = this.big;
-    if (event.event === 'join') this.add(event.member);
+    if (this.counted !== undefined) this.counted = Math.max(0, this.counted + (event.event === 'join' ? 1 : -1));
+    else if (event.event === 'join') this.add(event.member);
     else this.remove(event.member.id);
     if (!wasBig && !this.big) return true;
     this.schedule();

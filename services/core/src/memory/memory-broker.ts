@@ -14,6 +14,7 @@ import type {
   PageQuery,
   PresenceEvent,
   PresenceMember,
+  PresenceSummary,
   PublishResult,
   ReadState,
   RoomListener,
@@ -176,6 +177,12 @@ export class MemoryBroker implements Broker {
   async presenceList(room: string): Promise<readonly PresenceMember[]> {
     this.ensureConnected();
     return this.backend.presenceSweep(room, Date.now());
+  }
+
+  async presenceSummary(room: string, limit: number): Promise<PresenceSummary> {
+    this.ensureConnected();
+    const members = this.backend.presenceSweep(room, Date.now());
+    return { count: members.length, members: members.slice(0, limit) };
   }
 
   async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {

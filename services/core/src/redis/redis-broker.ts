@@ -15,6 +15,7 @@ import type {
   MessageDraft,
   PageQuery,
   PresenceMember,
+  PresenceSummary,
   PublishResult,
   ReadState,
   RoomListener,
@@ -212,6 +213,14 @@ export class RedisBroker implements Broker {
       this.commands.chatPresenceSweep(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, '1'),
     );
     return members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined);
+  }
+
+  async presenceSummary(room: string, limit: number): Promise<PresenceSummary> {
+    const keys = roomKeys(room);
+    const [count, members] = await this.call(() =>
+      this.commands.chatPresenceSummary(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, limit),
+    );
+    return { count: Number(count), members: members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined) };
   }
 
   async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {

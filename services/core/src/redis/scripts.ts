@@ -21,6 +21,7 @@ export interface ChatScripts {
   chatHistoryPage(meta: string, log: string, cid: string, folds: string, ...args: Array<string | number>): Promise<PageReply>;
   chatReadMark(meta: string, log: string, cid: string, reads: string, amends: string, ...args: Array<string | number>): Promise<ReadMarkReply>;
   chatSignal(channel: string, payload: string, publish: string): Promise<number>;
+  chatPresenceSummary(zset: string, data: string, ...args: Array<string | number>): Promise<[count: number, members: string[]]>;
   chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
   chatRead(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<ReadReply>;
   chatPresenceAdd(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
@@ -42,5 +43,6 @@ export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & Chat
   redis.defineCommand('chatHistoryPage', { numberOfKeys: 4, lua: `${roomInit}\n${read('history-page.lua')}` });
   redis.defineCommand('chatReadMark', { numberOfKeys: 5, lua: `${roomInit}\n${read('read-mark.lua')}` });
   redis.defineCommand('chatSignal', { numberOfKeys: 1, lua: read('signal.lua') });
+  redis.defineCommand('chatPresenceSummary', { numberOfKeys: 2, lua: read('presence-summary.lua') });
   return redis as T & ChatScripts;
 }
