@@ -24,7 +24,7 @@ export function readComposeServices(path: string): Record<string, ComposeService
   const services: Record<string, ComposeService> = {};
   for (const [name, service] of Object.entries(document.services)) {
     if (!isRecord(service)) throw new Error(`service ${name} is not a map`);
-    services[name] = service as ComposeService;
+    services[name] = service;
   }
   return services;
 }

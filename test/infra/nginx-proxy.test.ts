@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NginxProxy } from '../../scripts/cluster/nginx-proxy.js';
-import { freePort } from '@chat/testkit';
+import { freePort, textOf } from '@chat/testkit';
 import { startUpstreamStub, type UpstreamStub } from './upstream-stub.js';
 
 // Real nginx with infra/nginx's config, in front of three stand-in gateways: what the proxy
@@ -77,7 +77,7 @@ describe('nginx in front of the gateways', () => {
     const frames: string[] = [];
     await new Promise<void>((resolve, reject) => {
       socket.on('message', (data) => {
-        frames.push(data.toString());
+        frames.push(textOf(data));
         if (frames.length === 1) socket.send('ping-through-nginx');
         if (frames.length === 2) resolve();
       });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { textOf } from '@chat/testkit';
 import { WebSocketServer } from 'ws';
 
 /** What an upstream saw of one request, to check what nginx forwards. */
@@ -47,7 +48,7 @@ export async function startUpstreamStub(name: string): Promise<UpstreamStub> {
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket, request) => {
     socket.send(JSON.stringify({ node: name, host: request.headers.host }));
-    socket.on('message', (data) => socket.send(data.toString()));
+    socket.on('message', (data) => socket.send(textOf(data)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const stub: UpstreamStub = {

@@ -10,7 +10,7 @@ export class LocalPresence {
 
   add(room: string, member: PresenceMember): void {
     let members = this.byRoom.get(room);
-    if (!members) this.byRoom.set(room, (members = new Map()));
+    if (!members) this.byRoom.set(room, (members = new Map<string, PresenceMember>()));
     members.set(member.id, member);
   }
 

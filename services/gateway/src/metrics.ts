@@ -54,15 +54,18 @@ export class GatewayMetrics {
     byTransport('chat_messages_received_total', 'Messages sent by clients, by transport', this.received, 'counter');
     byTransport('chat_deliveries_total', 'Messages written to clients, by transport', this.deliveries, 'counter');
     byTransport('chat_slow_consumer_disconnects_total', 'Clients dropped because their outgoing buffer was full', this.slowConsumers, 'counter');
-    const metrics = this;
+    // Arrow functions read this object; prom-client calls collect() with the metric as `this`.
+    const published = (): number => this.published;
+    const reconnects = (): number => this.brokerReconnects;
+    const connected = (): boolean => this.brokerConnected;
     this.registry.registerMetric(
-      new Counter({ name: 'chat_messages_published_total', help: 'Messages stored and published by this node', registers: [], collect() { this.reset(); this.inc(metrics.published); } }),
+      new Counter({ name: 'chat_messages_published_total', help: 'Messages stored and published by this node', registers: [], collect() { this.reset(); this.inc(published()); } }),
     );
     this.registry.registerMetric(
-      new Counter({ name: 'chat_broker_reconnects_total', help: 'Times the broker connection came back', registers: [], collect() { this.reset(); this.inc(metrics.brokerReconnects); } }),
+      new Counter({ name: 'chat_broker_reconnects_total', help: 'Times the broker connection came back', registers: [], collect() { this.reset(); this.inc(reconnects()); } }),
     );
     this.registry.registerMetric(
-      new Gauge({ name: 'chat_broker_connected', help: '1 when the broker is connected', registers: [], collect() { this.set(metrics.brokerConnected ? 1 : 0); } }),
+      new Gauge({ name: 'chat_broker_connected', help: '1 when the broker is connected', registers: [], collect() { this.set(connected() ? 1 : 0); } }),
     );
     this.registry.registerMetric(this.errors);
     this.registry.registerMetric(this.limits);

@@ -52,8 +52,10 @@ export class JwksServer {
   private constructor(private readonly server: Server) {}
 
   static async start(keys: readonly SigningKey[]): Promise<JwksServer> {
-    let jwks: JwksServer | undefined;
+    // The request handler needs the server object, which needs the HTTP server first.
+    const holder: { jwks?: JwksServer } = {};
     const server = createServer((request, response) => {
+      const jwks = holder.jwks;
       if (!jwks || request.url !== '/.well-known/jwks.json') {
         response.writeHead(404).end();
         return;
@@ -69,8 +71,9 @@ export class JwksServer {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    jwks = new JwksServer(server);
+    const jwks = new JwksServer(server);
     jwks.keys = keys;
+    holder.jwks = jwks;
     return jwks;
   }
 

@@ -19,7 +19,7 @@ export class MemoryNodeRegistry {
     private readonly ttlMs: number,
   ) {
     let table = tables.get(backend);
-    if (!table) tables.set(backend, (table = new Map()));
+    if (!table) tables.set(backend, (table = new Map<string, Heartbeat>()));
     this.table = table;
   }
 

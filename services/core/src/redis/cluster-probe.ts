@@ -37,7 +37,7 @@ export class ClusterProbe {
   async check(): Promise<void> {
     if (this.checking || !this.timer) return;
     this.checking = true;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = this.cluster.status === 'ready' && (await this.mastersAnswer());
     } finally {

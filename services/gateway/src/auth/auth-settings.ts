@@ -35,7 +35,7 @@ export function readPublicKeyFile(path: string): PublicKeyPem {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (!pem.includes('-----BEGIN PUBLIC KEY-----')) throw new Error(`${path} is not a PEM public key (SPKI, -----BEGIN PUBLIC KEY-----)`);
   let key;

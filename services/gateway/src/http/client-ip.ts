@@ -18,7 +18,7 @@ export function trustedProxies(configured: readonly string[]): TrustedProxies {
   try {
     return proxyAddr.compile(entries.flatMap(everyAddressAsHalves));
   } catch (error) {
-    throw new Error(`TRUSTED_PROXIES: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`TRUSTED_PROXIES: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

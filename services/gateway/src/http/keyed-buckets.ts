@@ -1,4 +1,4 @@
-import { TokenBucket } from '@chat/core';
+import type { TokenBucket } from '@chat/core';
 
 /** Token buckets per key (client IP), forgotten after a minute of silence so the map stays small. */
 export class KeyedBuckets {
