@@ -57,7 +57,7 @@ export async function climb(server: ServerUnderTest, pool: GeneratorPool, layout
     log(
       `  ${server.kind} rate ${rate}/s: delivered ${(step.deliveryRatio * 100).toFixed(2)}% ` +
         `(${Math.round(step.deliveriesPerSec)}/s), p50 ${step.latency.p50} ms p99 ${step.latency.p99} ms, ` +
-        `${Math.round(step.deliveriesPerCpuSecond)} deliveries/CPU-s, gen lag ${step.generatorLagMs.toFixed(0)} ms`,
+        `${Math.round(step.deliveriesPerCpuSecond)} deliveries/CPU-s, ${step.writesPerDelivery.toFixed(2)} writes/delivery, gen lag ${step.generatorLagMs.toFixed(0)} ms`,
     );
     if (!healthy(step)) break;
     knee = step;

@@ -51,11 +51,12 @@ export async function pacedScenario(server: ServerUnderTest, options: PacedOptio
     const ratio = total.expected === 0 ? 0 : total.received / total.expected;
     const redisShare = total.cpu > 0 ? (total.cpu - total.nodeCpu) / total.cpu : 0;
     const gaps = steps.reduce((count, step) => count + step.offsetGaps, 0);
+    const writes = steps.reduce((count, step) => count + step.writesPerDelivery * step.received, 0) / Math.max(1, total.received);
     log(
       `  ${server.kind} ${options.label}: ${Math.round(perCpu)} deliveries/CPU-s (${total.cpu.toFixed(2)} CPU-s, Redis ${(redisShare * 100).toFixed(0)} %), ` +
-        `delivered ${(ratio * 100).toFixed(2)}%, p50 ${total.p50} ms p99 ${total.p99} ms (worst window)`,
+        `${writes.toFixed(2)} write syscalls per delivery, delivered ${(ratio * 100).toFixed(2)}%, p50 ${total.p50} ms p99 ${total.p99} ms (worst window)`,
     );
-    const notes = [ratio < 0.999 ? `delivered ${(ratio * 100).toFixed(2)}%` : '', gaps > 0 ? `${gaps} offset gaps` : '', steps[0]?.violations[0] ? `protocol: ${steps[0].violations[0]}` : ''];
+    const notes = [`${writes.toFixed(2)} writes/delivery`, ratio < 0.999 ? `delivered ${(ratio * 100).toFixed(2)}%` : '', gaps > 0 ? `${gaps} offset gaps` : '', steps[0]?.violations[0] ? `protocol: ${steps[0].violations[0]}` : ''];
     return {
       ...emptyRow(options.label, server.kind),
       knee: total.received / ((options.windows * options.windowMs) / 1000),
@@ -64,7 +65,7 @@ export async function pacedScenario(server: ServerUnderTest, options: PacedOptio
       p50: total.p50,
       p99: total.p99,
       note: notes.filter(Boolean).join('; '),
-      detail: { options, quietAfterMs, serverCpuSeconds: total.cpu, nodeCpuSeconds: total.nodeCpu, received: total.received, expected: total.expected, steps },
+      detail: { options, quietAfterMs, writesPerDelivery: writes, serverCpuSeconds: total.cpu, nodeCpuSeconds: total.nodeCpu, received: total.received, expected: total.expected, steps },
     };
   });
 }

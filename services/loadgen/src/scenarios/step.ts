@@ -2,7 +2,7 @@ import type { GeneratorPool } from '../gen/pool.js';
 import type { Counts } from '../gen/messages.js';
 import type { ServerUnderTest } from '../servers/types.js';
 import { summarize, type LatencySummary } from '../stats/histogram.js';
-import { totalCpuSeconds } from '../util/proc-stats.js';
+import { totalCpuSeconds, totalWriteSyscalls } from '../util/proc-stats.js';
 import { sleep } from '../util/wait.js';
 
 /** What one measured window at a fixed send rate produced. */
@@ -22,6 +22,8 @@ export interface StepResult {
   readonly nodeCpuSeconds: number;
   readonly redisCpuSeconds: number;
   readonly deliveriesPerCpuSecond: number;
+  /** Write syscalls of the node processes per delivery: 1 when every message is its own write, less when writes batch. */
+  readonly writesPerDelivery: number;
   /** CPU seconds the load generators used over the same window (they share the machine). */
   readonly generatorCpuSeconds: number;
   /** Largest delay between a send's intended time and when the generator got to it. */
@@ -73,11 +75,13 @@ export async function measureStep(
   const nodePids = server.nodePids();
   const cpuBefore = totalCpuSeconds(pids);
   const nodeBefore = totalCpuSeconds(nodePids);
+  const writesBefore = totalWriteSyscalls(nodePids);
   const genBefore = pool.cpuSeconds();
   const { lagMs } = await pool.run(rates, durationMs, pad);
   await drain(pool, (counts) => counts.sent * fanout);
   const serverCpuSeconds = totalCpuSeconds(pids) - cpuBefore;
   const nodeCpuSeconds = totalCpuSeconds(nodePids) - nodeBefore;
+  const nodeWrites = totalWriteSyscalls(nodePids) - writesBefore;
   const generatorCpuSeconds = pool.cpuSeconds() - genBefore;
   const { counts, histogram } = await pool.report();
   const latency = summarize(histogram);
@@ -96,6 +100,7 @@ export async function measureStep(
     nodeCpuSeconds,
     redisCpuSeconds: serverCpuSeconds - nodeCpuSeconds,
     deliveriesPerCpuSecond: serverCpuSeconds > 0 ? counts.received / serverCpuSeconds : Number.NaN,
+    writesPerDelivery: counts.received > 0 ? nodeWrites / counts.received : Number.NaN,
     generatorCpuSeconds,
     generatorLagMs: lagMs,
     latency,

@@ -39,3 +39,18 @@ export function totalCpuSeconds(pids: readonly number[]): number {
 export function totalRssBytes(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
 }
+
+/** Write-family syscalls (write, writev, send…) a process has made, from /proc/<pid>/io; 0 when unreadable. */
+export function writeSyscalls(pid: number): number {
+  try {
+    const match = /^syscw:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Sum of write syscalls over a set of processes. */
+export function totalWriteSyscalls(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + writeSyscalls(pid), 0);
+}
