@@ -1,11 +1,11 @@
-import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BrokerHealthEvent, BrokerHealthListener } from '@chat/core';
-import { eventually } from '@chat/testkit';
-import { gateLongLivedRequests } from '../../services/gateway/src/broker-loss-gate.js';
+import { eventually, startRedisServer } from '@chat/testkit';
 import { BrokerLossReaction } from '../../services/gateway/src/broker-loss.js';
 import { createLogger } from '../../services/gateway/src/logger.js';
+import { startNode } from '../gateway/helpers/gateway-nodes.js';
 
 /** A broker whose connection the test flips. */
 class FlippableBroker {
@@ -89,24 +89,29 @@ describe('a node that loses its broker', () => {
   });
 });
 
-describe('the gate in front of a node without its broker', () => {
-  it('answers 503 unavailable to new long-lived connections (WebSocket upgrade, SSE, long-poll) while refusing, and serves everything else', async () => {
-    let refusing = true;
-    const http = createServer((_request, response) => response.end('served'));
-    http.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'));
-    gateLongLivedRequests(http, () => refusing, 'gate-test');
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const address = http.address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+describe('admission on a node without its broker', () => {
+  it('answers 503 unavailable to new long-lived clients on every transport while Redis is gone, serves the rest, and takes clients again when it returns', async () => {
+    const redis = await startRedisServer();
+    const node = await startNode('lost-broker', redis.url, {
+      BROKER_LOSS_GRACE_MS: '100',
+      BROKER_LOSS_SPREAD_MS: '50',
+      REDIS_PING_INTERVAL_MS: '200',
+      REDIS_TIMEOUT_MS: '500',
+      TCP_PORT: '0',
+    });
     try {
-      const sse = await fetch(`${base}/sse?rooms=a`);
-      expect(sse.status).toBe(503);
-      expect(sse.headers.get('x-node-id')).toBe('gate-test');
-      expect(await sse.json()).toMatchObject({ error: { code: 'unavailable' } });
-      expect((await fetch(`${base}/poll?rooms=a`)).status).toBe(503);
-      expect(await (await fetch(`${base}/readyz`)).text()).toBe('served');
+      await eventually(async () => (await fetch(`${node.http}/readyz`)).status === 200, { what: 'ready' });
+      await redis.kill();
+      // A poll fails with unavailable as soon as Redis is gone; the node refuses new clients after the grace.
+      await eventually(async () => JSON.stringify(await (await fetch(`${node.http}/poll?rooms=a&timeout=0`)).json()).includes('lost its message broker'), { what: 'refusing new clients' });
+      for (const path of ['/sse?rooms=a', '/xhr-stream?rooms=a', '/pushlet?rooms=a', '/poll?rooms=a&timeout=0']) {
+        const answer = await fetch(`${node.http}${path}`);
+        expect(answer.status, path).toBe(503);
+        expect(answer.headers.get('retry-after'), path).toBe('1');
+        expect(await answer.json(), path).toMatchObject({ error: { code: 'unavailable' } });
+      }
       const upgradeStatus = await new Promise<number | undefined>((resolve) => {
-        const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+        const socket = new WebSocket(`${node.ws}/ws`);
         socket.on('unexpected-response', (_request, response) => {
           resolve(response.statusCode);
           socket.terminate();
@@ -115,10 +120,24 @@ describe('the gate in front of a node without its broker', () => {
         socket.on('error', () => resolve(undefined));
       });
       expect(upgradeStatus).toBe(503);
-      refusing = false;
-      expect(await (await fetch(`${base}/sse?rooms=a`)).text()).toBe('served');
+      const tcpNotice = await new Promise<string>((resolve, reject) => {
+        const socket = connect(node.tcpPort, '127.0.0.1');
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(tcpNotice).toMatch(/^status ! this node lost its message broker/);
+      // Health and the static page are still served: nginx and people can see what is wrong.
+      expect((await fetch(`${node.http}/readyz`)).status).toBe(503);
+      expect((await fetch(`${node.http}/healthz`)).status).toBe(200);
+
+      await redis.start();
+      await eventually(async () => (await fetch(`${node.http}/poll?rooms=a&timeout=0`)).status === 200, { timeoutMs: 15_000, what: 'taking clients again' });
     } finally {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await node.drain();
+      await redis.stop();
     }
   });
 });

@@ -31,15 +31,21 @@ const LONG_LIVED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse', 
 const ORIGIN_CHECKED: ReadonlySet<TransportName> = new Set(['ws', 'ws_line', 'sse', 'xhr_stream', 'pushlet']);
 const noRelease = (): void => undefined;
 
+/** Checks that do not depend on the request: a draining node, or one without its broker, takes no new clients. */
+function checkNodeTakesClients(context: GatewayContext, transport: TransportName, readOnly: boolean): void {
+  if (context.draining && !readOnly) throw new ChatError('draining', 'node draining, reconnect elsewhere');
+  if (context.refusingNewClients && LONG_LIVED.has(transport)) throw new ChatError('unavailable', 'this node lost its message broker; connect to another node');
+}
+
 /**
- * The one admission step of every transport, in one order: draining, origin, identity, room
- * access, then the client IP's connection slot. Throws a ChatError whose code (from the
+ * The one admission step of every transport, in one order: draining or broker loss, origin,
+ * identity, room access, then the client IP's connection slot. Throws a ChatError whose code (from the
  * protocol's table) each transport turns into its own answer: an HTTP status, a WebSocket
  * close code or a line-protocol notice.
  */
 export async function admit(context: GatewayContext, request: IncomingMessage, transport: TransportName, options: AdmissionOptions = {}): Promise<Admitted> {
   const { config, metrics } = context;
-  if (context.draining && !options.readOnly) throw new ChatError('draining', 'node draining, reconnect elsewhere');
+  checkNodeTakesClients(context, transport, options.readOnly === true);
   if (ORIGIN_CHECKED.has(transport) && !originAllowed(request, config.allowedOrigins)) {
     metrics.limitViolation('origin');
     throw new ChatError('forbidden', 'origin not allowed');
@@ -51,9 +57,9 @@ export async function admit(context: GatewayContext, request: IncomingMessage, t
   return { identity, rooms, ip, release: LONG_LIVED.has(transport) ? takeConnectionSlot(context, ip) : noRelease };
 }
 
-/** Admission of a raw TCP connection, before its first line: draining and the IP's slot. */
+/** Admission of a raw TCP connection, before its first line: draining, broker loss and the IP's slot. */
 export function admitSocket(context: GatewayContext, ip: string): () => void {
-  if (context.draining) throw new ChatError('draining', 'node draining, reconnect elsewhere');
+  checkNodeTakesClients(context, 'tcp', false);
   return takeConnectionSlot(context, ip);
 }
 

@@ -30,6 +30,7 @@ export class GatewayContext {
   private readonly trusted: TrustedProxies;
   private readonly authenticator: Authenticator;
   private drainingSince: number | undefined;
+  private refusing: () => boolean = () => false;
 
   constructor(
     readonly config: GatewayConfig,
@@ -77,6 +78,15 @@ export class GatewayContext {
       if (left <= 0) this.connectionsPerIp.delete(ip);
       else this.connectionsPerIp.set(ip, left);
     };
+  }
+
+  /** Refuse new long-lived clients while `check()` says so (a node that lost its broker). */
+  refuseNewClientsWhile(check: () => boolean): void {
+    this.refusing = check;
+  }
+
+  get refusingNewClients(): boolean {
+    return this.refusing();
   }
 
   get draining(): boolean {

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Broker } from '@chat/core';
 import { createBroker } from './broker-factory.js';
-import { gateLongLivedRequests } from './broker-loss-gate.js';
 import { BrokerLossReaction } from './broker-loss.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayContext } from './context.js';
@@ -49,14 +48,16 @@ export class GatewayNode {
 
     const streams = new StreamHeartbeat(config.sseHeartbeatMs);
     const { app, stop: stopApp } = createApp(context, streams);
-    const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, app.callback());
+    const handle = app.callback();
+    // koa answers every request itself, errors included (the error sink); nothing to await here.
+    const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (request, response) => void handle(request, response));
     http.keepAliveTimeout = 65_000;
     http.on('clientError', answerClientError(config.nodeId));
     const ws = new WsGateway(context);
     ws.attach(http);
     // A broker lost for longer than a blip: take no new clients, move the present ones elsewhere.
     const brokerLoss = new BrokerLossReaction(broker, () => context.connections, { graceMs: config.brokerLossGraceMs, spreadMs: config.brokerLossSpreadMs }, logger);
-    gateLongLivedRequests(http, () => brokerLoss.refusing, config.nodeId);
+    context.refuseNewClientsWhile(() => brokerLoss.refusing);
     const port = await new Promise<number>((resolve, reject) => {
       http.once('error', reject);
       // A deep accept queue: when a node dies, its clients reconnect to the others all at once,

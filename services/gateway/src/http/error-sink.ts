@@ -26,6 +26,8 @@ export function errorSink(logger: Logger, onError: (code: string) => void) {
         onError(error.code);
         if (error.code === 'rate_limited' && typeof error.details?.retryAfterMs === 'number') {
           ctx.set('Retry-After', String(Math.ceil(error.details.retryAfterMs / 1000)));
+        } else if (error.code === 'unavailable' || error.code === 'draining') {
+          ctx.set('Retry-After', '1');
         }
         sendError(ctx, status, error.code, error.message, error.details ?? {});
         return;
