@@ -45,9 +45,9 @@ export async function runScenario(name: string, server: ServerUnderTest, options
       const window = name === 'batched' && server.kind === 'ours' ? `, WRITE_BATCH_MS=${options.writeBatchMs}` : '';
       return pacedScenario(
         server,
-        { label: `${name} ${rate}/s × ${options.pacedClients}`, clients: options.pacedClients, generators, ratePerSec: rate, windows: options.pacedWindows, windowMs: options.stepMs },
+        { label: name, clients: options.pacedClients, generators, ratePerSec: rate, windows: options.pacedWindows, windowMs: options.stepMs },
         log,
-      ).then((row) => (window ? { ...row, note: [`ours${window}`, row.note].filter(Boolean).join('; ') } : row));
+      ).then((row) => ({ ...row, note: [`${rate} msg/s to ${options.pacedClients}${window && `; ours${window}`}`, row.note].filter(Boolean).join('; ') }));
     }
     case 'scale':
       return scaleScenario(

@@ -138,6 +138,12 @@ export class BenchClient {
         this.stats.countError(typeof frame.code === 'string' ? frame.code : 'unknown');
         return;
       case 'presence':
+      case 'occupancy':
+      case 'typing':
+      case 'read':
+      case 'history':
+      case 'edit':
+      case 'delete':
       case 'pong':
       case 'nick':
       case 'left':
