@@ -165,7 +165,7 @@ export class ChatSession implements HubMember {
 
   /** Joins and leaves of one room run one after another, as the client sent them. */
   private inOrder(room: string, operation: () => Promise<void>): Promise<void> {
-    const operations = (this.roomOperations ??= new Map());
+    const operations = (this.roomOperations ??= new Map<string, Promise<void>>());
     const previous = operations.get(room) ?? Promise.resolve();
     const next = previous.then(operation, operation);
     const settled = next.catch(() => undefined);
@@ -262,7 +262,7 @@ export class ChatSession implements HubMember {
 
   private async read(roomName: unknown, offset: number): Promise<void> {
     const room = this.authorize(roomName);
-    const readUpTo = (this.readUpTo ??= new Map());
+    const readUpTo = (this.readUpTo ??= new Map<string, number>());
     if (offset <= (readUpTo.get(room) ?? -1)) return;
     const { read } = await this.options.actions.read(room, this.reader(), this.nick, offset);
     readUpTo.set(room, Math.max(read, readUpTo.get(room) ?? -1));

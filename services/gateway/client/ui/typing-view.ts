@@ -13,7 +13,7 @@ export class TypingView {
 
   typed(room: string, nick: string): void {
     let nicks = this.typing.get(room);
-    if (!nicks) this.typing.set(room, (nicks = new Map()));
+    if (!nicks) this.typing.set(room, (nicks = new Map<string, number>()));
     nicks.set(nick, Date.now() + SHOWN_MS);
     this.render();
   }

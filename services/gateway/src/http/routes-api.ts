@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { Identity } from '../auth/identity.js';
 import { admit } from '../admission.js';
+import { routeParam } from './route-param.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
@@ -24,7 +25,7 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   const { broker, config, metrics } = context;
   /** The room of the URL, if the request passes admission (a read is still served while draining). */
   const authorizedRoom = async (ctx: Context, readOnly: boolean): Promise<{ room: string; nick: string | undefined; identity: Identity; ip: string }> => {
-    const { identity, rooms, ip } = await admit(context, ctx.req, 'http', { readOnly, rooms: () => [validateRoom(ctx.params.room)] });
+    const { identity, rooms, ip } = await admit(context, ctx.req, 'http', { readOnly, rooms: () => [validateRoom(routeParam(ctx, 'room'))] });
     return { room: rooms[0] ?? '', nick: identity.nick, identity, ip };
   };
   const postBuckets = new KeyedBuckets(() => context.newSendBucket());

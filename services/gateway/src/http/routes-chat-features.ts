@@ -7,6 +7,7 @@ import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
+import { routeParam } from './route-param.js';
 
 /** Who an HTTP call speaks for: the token's nick and subject, else the nick it gives (required). */
 interface Caller {
@@ -41,7 +42,7 @@ export function mountChatFeatureRoutes(router: Router, context: GatewayContext):
 
   /** Admission first (401/403 before any body problem), then the body, then who is calling. */
   const caller = async (ctx: Context, readBody: (ctx: Context, limit: number) => Promise<Record<string, unknown>>): Promise<Caller & { body: Record<string, unknown> }> => {
-    const { identity, rooms, ip } = await admit(context, ctx.req, 'http', { rooms: () => [validateRoom(ctx.params.room)] });
+    const { identity, rooms, ip } = await admit(context, ctx.req, 'http', { rooms: () => [validateRoom(routeParam(ctx, 'room'))] });
     const body = await readBody(ctx, config.maxFrameBytes);
     const nick = callerNick(identity, body, ctx.query.nick);
     return { room: rooms[0] ?? '', identity, ip, nick, reader: identity.user ?? nick, body };
@@ -64,8 +65,9 @@ export function mountChatFeatureRoutes(router: Router, context: GatewayContext):
 
   const amend = async (ctx: Context, kind: 'edit' | 'delete'): Promise<void> => {
     const { room, identity, ip, nick, reader, body } = await caller(ctx, kind === 'edit' ? readJsonBody : optionalBody);
-    if (!/^\d{1,15}$/.test(ctx.params.offset ?? '')) throw new ChatError('bad_request', 'offset must be a whole number');
-    const target = validateOffset(Number(ctx.params.offset), 'offset');
+    const offset = routeParam(ctx, 'offset') ?? '';
+    if (!/^\d{1,15}$/.test(offset)) throw new ChatError('bad_request', 'offset must be a whole number');
+    const target = validateOffset(Number(offset), 'offset');
     const text = kind === 'edit' ? validateText(body.text, config.maxTextLength) : '';
     const cid = validateCid(body.cid);
     const shared = context.sharedSendLimit(identity);
