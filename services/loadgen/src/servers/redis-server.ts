@@ -1,7 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawnTracked, stopChild } from '../util/children.js';
-import { freePort } from '../util/free-port.js';
-import { waitForLine } from '../util/wait.js';
+import { freePort, RedisProcess } from '@chat/testkit';
 
 /** A fresh, empty, non-persistent redis-server owned by one run; never the machine's 6379. */
 export interface BenchRedis {
@@ -11,17 +8,11 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-/** Starts `redis-server --save "" --appendonly no` on a free 127.0.0.1 port. */
+/** Starts redis-server (no persistence, up to 1000 clients) on a free 127.0.0.1 port with @chat/testkit's launcher. */
 export async function startBenchRedis(): Promise<BenchRedis> {
-  const port = await freePort();
-  const child: ChildProcess = spawnTracked(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--maxclients', '1000'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (!child.stdout || child.pid === undefined) throw new Error('redis-server did not start');
-  await waitForLine(child.stdout, (line) => line.includes('Ready to accept connections'), 10_000, 'redis-server');
-  child.stdout.resume();
-  const pid = child.pid;
-  return { port, url: `redis://127.0.0.1:${port}`, pid, stop: () => stopChild(child) };
+  const redis = new RedisProcess({ port: await freePort(), args: ['--maxclients', '1000'] });
+  await redis.start();
+  const pid = redis.pid;
+  if (pid === undefined) throw new Error('redis-server did not start');
+  return { port: redis.port, url: redis.url, pid, stop: () => redis.stop() };
 }
