@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnTracked, stopChild } from '../util/children.js';
-import { freePort } from '../util/free-port.js';
+import { freePort } from '@chat/testkit';
 import { waitForHttpOk } from '../util/wait.js';
 import { REPO_ROOT } from '../util/paths.js';
 import { withOpenFiles } from '../util/open-files.js';
