@@ -86,6 +86,19 @@ describe('browser client logic', () => {
     expect(newCid()).not.toBe(newCid());
   });
 
+  it('a send that failed for a temporary reason is due again after the retry delay, before the usual resend wait', () => {
+    const outbox = new Outbox();
+    const item = outbox.add('lobby', 'hi');
+    expect(outbox.attempt(item)).toBe(true);
+    const sentAt = item.lastAttemptAt;
+    expect(outbox.due(8_000, sentAt + 500)).toEqual([]);
+    outbox.retryIn(item.cid, 1_000, sentAt);
+    expect(outbox.due(8_000, sentAt + 500)).toEqual([]);
+    expect(outbox.due(8_000, sentAt + 1_000).map((due) => due.cid)).toEqual([item.cid]);
+    expect(outbox.attempt(item)).toBe(true);
+    expect(outbox.due(8_000, item.lastAttemptAt + 1_000)).toEqual([]);
+  });
+
   it('validates server frames and rejects malformed ones', () => {
     expect(parseServerEvent({ type: 'message', room: 'r', epoch: 'e', offset: 1, nick: 'n', text: 't', ts: 5 })).toEqual({
       type: 'message', room: 'r', epoch: 'e', offset: 1, nick: 'n', text: 't', ts: 5,

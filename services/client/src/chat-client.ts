@@ -76,10 +76,12 @@ interface AckWaiter {
   reject(error: SendError): void;
 }
 
-const RESEND_CHECK_MS = 2_000;
+const RESEND_CHECK_MS = 1_000;
 const UPGRADE_PROBE_MS = 60_000;
 const PROBE_TIMEOUT_MS = 5_000;
 const RESEND_AFTER_MS = 8_000;
+/** How soon a send or join that failed for a temporary reason is tried again, unless the server says. */
+const TRANSIENT_RETRY_MS = 1_000;
 
 /** A chat connection that picks a transport, reconnects, resumes, dedupes and retries sends. */
 export class ChatClient extends Emitter<ChatClientEvents> {
@@ -360,8 +362,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     }
     if (event.code === 'draining') return;
     const transient = event.retryAfterMs !== undefined || isRetryable(event.code);
+    const retryInMs = event.retryAfterMs ?? TRANSIENT_RETRY_MS;
     if (transient && (event.cid !== undefined || event.for === 'send')) {
-      this.holdSendsUntil = Date.now() + (event.retryAfterMs ?? 1_000);
+      this.holdSendsUntil = Date.now() + retryInMs;
+      if (event.cid !== undefined) this.outbox.retryIn(event.cid, retryInMs);
+      return;
+    }
+    if (transient && event.for === 'join' && event.room !== undefined && this.roomList.includes(event.room)) {
+      // E.g. the broker was unavailable for a moment: ask again rather than stay out of the room.
+      const room = event.room;
+      setTimeout(() => this.roomList.includes(room) && this.transport?.join(room), retryInMs);
       return;
     }
     if (event.cid !== undefined) {

@@ -1,4 +1,4 @@
-import { isErrorCode, isFiniteNumber, isOffset, isRecord, isString, type ServerEvent } from '@chat/protocol';
+import { isErrorCode, isFiniteNumber, isOffset, isRecord, isRetryable, isString, type ServerEvent } from '@chat/protocol';
 import { requestHeaders, type Endpoints } from './endpoints.js';
 import type { PendingSend } from './outbox.js';
 import type { FetchFunction } from './platform.js';
@@ -7,8 +7,9 @@ const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * Sends one message by `POST /rooms/:room/messages` (for SSE and long-poll clients) and reports the
- * outcome as the same `ack` / `error` events a WebSocket would. A network failure or a 5xx reports
- * nothing: the send stays pending and the client retries it with the same cid.
+ * outcome as the same `ack` / `error` events a WebSocket would. A network failure or a 5xx is a
+ * retryable error (`unavailable` unless the server named another): the send stays pending and the
+ * client soon retries it with the same cid.
  */
 export async function postMessage(fetch: FetchFunction, endpoints: Endpoints, item: PendingSend, nick: string, emit: (event: ServerEvent) => void): Promise<void> {
   const controller = new AbortController();
@@ -25,6 +26,7 @@ export async function postMessage(fetch: FetchFunction, endpoints: Endpoints, it
     });
     body = await response.json().catch(() => undefined);
   } catch {
+    emit({ type: 'error', code: 'unavailable', message: 'the send did not reach a server', cid: item.cid, for: 'send', room: item.room });
     return;
   } finally {
     clearTimeout(timer);
@@ -36,8 +38,12 @@ export async function postMessage(fetch: FetchFunction, endpoints: Endpoints, it
     }
     return;
   }
-  if (response.status >= 500) return;
   const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+  if (response.status >= 500) {
+    const code = isErrorCode(error.code) && isRetryable(error.code) ? error.code : 'unavailable';
+    emit({ type: 'error', code, message: `the server answered ${response.status}`, cid: item.cid, for: 'send', room: item.room });
+    return;
+  }
   const retryAfter = Number(response.headers.get('Retry-After'));
   emit({
     type: 'error',

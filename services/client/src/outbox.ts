@@ -10,6 +10,8 @@ export interface PendingSend {
   readonly createdAt: number;
   attempts: number;
   lastAttemptAt: number;
+  /** Set after a temporary failure: due again from this time, before the usual resend wait. */
+  retryAt?: number;
   state: SendState;
   error?: string;
 }
@@ -46,7 +48,14 @@ export class Outbox {
     }
     item.attempts += 1;
     item.lastAttemptAt = Date.now();
+    delete item.retryAt;
     return true;
+  }
+
+  /** A temporary failure (unavailable, rate limited, the request lost): try again after `delayMs`. */
+  retryIn(cid: string, delayMs: number, now = Date.now()): void {
+    const item = this.items.get(cid);
+    if (item?.state === 'pending') item.retryAt = now + delayMs;
   }
 
   fail(cid: string, error: string): void {
@@ -63,7 +72,7 @@ export class Outbox {
 
   /** Pending sends not attempted within `olderThanMs`, oldest first. */
   due(olderThanMs: number, now = Date.now()): PendingSend[] {
-    return this.list().filter((item) => item.state === 'pending' && now - item.lastAttemptAt >= olderThanMs);
+    return this.list().filter((item) => item.state === 'pending' && (now - item.lastAttemptAt >= olderThanMs || (item.retryAt !== undefined && now >= item.retryAt)));
   }
 
   list(): PendingSend[] {
