@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Collector, textOf } from '@chat/testkit';
+import { Collector, textOf, checkDelivery, sumReports, type Ack, postMessage } from '@chat/testkit';
 import { reportFigures, useCluster } from './support/cluster-fixture.js';
 import { ChatPeer } from './support/chat-peer.js';
-import { checkDelivery, sumReports, type Ack } from './support/delivery-check.js';
-import { postMessage } from './support/http-sender.js';
 
 const cluster = useCluster({ gateways: 3 });
 const closers: Array<() => unknown> = [];

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../../scripts/cluster/local-cluster.js';
-import { eventually } from '@chat/testkit';
+import { eventually, postMessage } from '@chat/testkit';
 import { reportFigures, summarize, useCluster } from './support/cluster-fixture.js';
 import { connectReceivers, startMixedSender, verifyEveryoneGotEverything, type Receivers } from './support/fault-scenario.js';
-import { postMessage } from './support/http-sender.js';
 import { ChatPeer } from './support/chat-peer.js';
 
 const cluster = useCluster({ gateways: 3 });

@@ -1,11 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '@chat/testkit';
+import { eventually, checkDelivery, conflictingAcks, sumReports, type Ack, startSteadySender, RoamingClient } from '@chat/testkit';
 import { reportFigures } from '../e2e/support/cluster-fixture.js';
-import { checkDelivery, conflictingAcks, sumReports } from '../e2e/support/delivery-check.js';
-import type { Ack } from '../e2e/support/events.js';
-import { startSteadySender } from '../e2e/support/steady-sender.js';
 import { percentile, useNetCluster } from './support/net-fixture.js';
-import { RoamingClient } from './support/roaming-client.js';
 
 /** gateway-1's Redis link: 50 ms ± 20 ms each way (a relay) and 1 % of packets dropped (iptables). */
 const BAD = { node: 1, profile: { delayMs: 50, jitterMs: 20 }, loss: 0.01 } as const;

@@ -1,12 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '@chat/testkit';
+import { eventually, checkDelivery, conflictingAcks, sumReports, postMessage, startSteadySender, RoamingClient } from '@chat/testkit';
 import { reportFigures, summarize } from '../e2e/support/cluster-fixture.js';
-import { checkDelivery, conflictingAcks, sumReports } from '../e2e/support/delivery-check.js';
-import { postMessage } from '../e2e/support/http-sender.js';
 import { SseChatClient } from '../e2e/support/sse-chat-client.js';
-import { startSteadySender } from '../e2e/support/steady-sender.js';
 import { useNetCluster } from './support/net-fixture.js';
-import { RoamingClient } from './support/roaming-client.js';
 
 /** The figure: Redis unreachable from every gateway for 10 s. */
 const OUTAGE_MS = Number(process.env.NET_OUTAGE_MS ?? 10_000);

@@ -1,13 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '@chat/testkit';
+import { eventually, checkDelivery, conflictingAcks, sumReports, type Ack, postMessage, startSteadySender, RoamingClient } from '@chat/testkit';
 import { reportFigures, summarize } from '../e2e/support/cluster-fixture.js';
-import { checkDelivery, conflictingAcks, sumReports } from '../e2e/support/delivery-check.js';
-import type { Ack } from '../e2e/support/events.js';
-import { postMessage } from '../e2e/support/http-sender.js';
 import { SseChatClient } from '../e2e/support/sse-chat-client.js';
-import { startSteadySender } from '../e2e/support/steady-sender.js';
 import { useNetCluster } from './support/net-fixture.js';
-import { RoamingClient } from './support/roaming-client.js';
 
 const cluster = useNetCluster({ gateways: 3 });
 const cleanups: Array<() => void> = [];

@@ -8,3 +8,5 @@ export { startRedisServer, type RedisServer, type RedisServerOptions } from './r
 export { eventually, Collector, withTimeout } from './wait.js';
 export { RedisGroup, freePortsWithBus } from './redis-group.js';
 export { textOf, describeError } from './text.js';
+export { checkDelivery, conflictingAcks, sumReports, parseTrafficEvent, postMessage, MessageLog, RoamingClient, startSteadySender } from './traffic/index.js';
+export type { Ack, DeliveryReport, TrafficEvent, Reconnect, SendRun } from './traffic/index.js';

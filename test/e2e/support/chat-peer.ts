@@ -1,7 +1,5 @@
 import { ChatClient, type ChatMessage, type ConnectionStatus, type TransportName } from '@chat/client';
-import { Collector } from '@chat/testkit';
-import type { Ack } from './delivery-check.js';
-import { MessageLog, type Reconnect } from './message-log.js';
+import { Collector, type Ack, MessageLog, type Reconnect } from '@chat/testkit';
 import { serverErrorsOf, WireTap, type TappedEvent } from './wire-tap.js';
 
 export interface ChatPeerOptions {

@@ -1,9 +1,6 @@
 import type { GatewayNode, LocalCluster } from '../../../scripts/cluster/local-cluster.js';
 import { ChatPeer } from './chat-peer.js';
-import { conflictingAcks, checkDelivery, sumReports, type Ack, type DeliveryReport } from './delivery-check.js';
-import { postMessage } from './http-sender.js';
-import type { Reconnect } from './message-log.js';
-import { startSteadySender, type SendRun } from './steady-sender.js';
+import { conflictingAcks, checkDelivery, sumReports, type Ack, type DeliveryReport, postMessage, type Reconnect, startSteadySender, type SendRun } from '@chat/testkit';
 
 /** Receivers of one room, connected through nginx one after another so least_conn spreads them. */
 export interface Receivers {

@@ -1,14 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { eventually } from '@chat/testkit';
+import { eventually, checkDelivery, sumReports, type Ack, postMessage, startSteadySender, RoamingClient } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { startLocalCluster, type LocalCluster } from '../../../../scripts/cluster/local-cluster.js';
-import { checkDelivery, sumReports } from '../../../../test/e2e/support/delivery-check.js';
-import type { Ack } from '../../../../test/e2e/support/events.js';
-import { postMessage } from '../../../../test/e2e/support/http-sender.js';
-import { startSteadySender } from '../../../../test/e2e/support/steady-sender.js';
-import { RoamingClient } from '../../../../test/network/support/roaming-client.js';
 import { cpuSeconds } from '../util/proc-stats.js';
 import { repoPath } from '../util/paths.js';
 

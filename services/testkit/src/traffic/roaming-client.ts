@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { parseServerEvent, type Ack } from '../../e2e/support/events.js';
-import { MessageLog, type Reconnect } from '../../e2e/support/message-log.js';
+import { parseServerEvent, type Ack } from './events.js';
+import { MessageLog, type Reconnect } from './message-log.js';
 
 export interface RoamingOptions {
   /** No frame (message or ping) for this long: the link is dead, reconnect. */
