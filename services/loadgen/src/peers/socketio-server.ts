@@ -101,7 +101,7 @@ httpServer.listen(port, host, () => {
 });
 
 function shutdown(): void {
-  io.close();
+  void io.close();
   pubClient.disconnect();
   subClient.disconnect();
   setTimeout(() => process.exit(0), 200).unref();

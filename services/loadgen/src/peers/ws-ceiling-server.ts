@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { textOf } from '@chat/testkit';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const ROOM = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -54,7 +55,7 @@ wss.on('connection', (ws) => {
     if (isBinary) return;
     let frame: unknown;
     try {
-      frame = JSON.parse(data.toString());
+      frame = JSON.parse(textOf(data));
     } catch {
       return sendJson(ws, { type: 'error', code: 'bad_json', message: 'invalid JSON' });
     }

@@ -118,10 +118,8 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
     const started = Date.now();
     const sent = await pool.burst();
     const expected = sent * options.roomSize;
-    let received = 0;
     while (Date.now() - started < DRAIN_MAX_MS) {
-      received = (await pool.counts()).received;
-      if (received >= expected) break;
+      if ((await pool.counts()).received >= expected) break;
       await sleep(20);
     }
     const allMs = Date.now() - started;

@@ -52,7 +52,7 @@ export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess>
     await Promise.race([waitForHttpOk(`http://127.0.0.1:${port}/readyz`, 20_000), exited]);
   } catch (error) {
     await stopChild(child, 500);
-    throw new Error(`${launch.name}: ${String(error)}; output: ${outputTail}`);
+    throw new Error(`${launch.name}: ${String(error)}; output: ${outputTail}`, { cause: error });
   }
   let stopping = false;
   let death: string | undefined;
