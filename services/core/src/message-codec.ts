@@ -32,6 +32,7 @@ export function encodeSignal(signal: RoomSignal): string {
 const STORED_PREFIX = '{"epoch":"';
 const TARGET_KEY = ',"target":';
 const OFFSET_KEY = '","offset":';
+const TS_KEY = ',"ts":';
 
 /**
  * A message as its stored JSON arrived from the channel: epoch and offset are read by a scan (all
@@ -56,8 +57,17 @@ export class StoredMessage implements ChatMessage {
     return this.parsed().text;
   }
 
+  /** Scanned, not parsed: every node reads it for the delivery-latency histogram. */
   get ts(): number {
-    return this.parsed().ts;
+    if (this.fields) return this.fields.ts;
+    // A stored payload is flat and `"` inside a string is escaped, so the key appears once, as a key.
+    const at = this.payload.lastIndexOf(TS_KEY);
+    if (at < 0) return this.parsed().ts;
+    let ts = 0;
+    let index = at + TS_KEY.length;
+    let digits = 0;
+    for (let code = this.payload.charCodeAt(index); code >= 48 && code <= 57; code = this.payload.charCodeAt(++index), digits++) ts = ts * 10 + code - 48;
+    return digits > 0 ? ts : this.parsed().ts;
   }
 
   private parsed(): { nick: string; text: string; ts: number } {
