@@ -1,7 +1,7 @@
 import { RedisBroker, roomKeys } from '@chat/core';
 import { describeBrokerContract } from '../contract/broker-contract.js';
 import { contractOptions } from '../contract/broker-harness.js';
-import { startRedisCluster } from './support/redis-cluster.js';
+import { startRedisCluster } from '@chat/testkit';
 import { STORE_SILENTLY } from './support/store-silently.js';
 
 // The same contract as one Redis, on a 3-master / 3-replica Redis Cluster with sharded pub/sub.

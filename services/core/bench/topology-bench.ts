@@ -3,11 +3,10 @@
 // shared and noisy. Every process runs on this host: the cluster's gain needs cores (or hosts)
 // for its masters, so on a small box the ratio mostly shows the cost of the extra processes.
 // Usage: npx tsx services/core/bench/topology-bench.ts [--messages 20000] [--rooms 64]
+import { startRedisCluster, startRedisServer } from '@chat/testkit';
 import { RedisBroker, type RedisBrokerOptions } from '../src/index.js';
 
 type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
-import { startRedisCluster } from '../../../test/redis-topologies/support/redis-cluster.js';
-import { startRedisServer } from '@chat/testkit';
 
 const arg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);

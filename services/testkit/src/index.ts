@@ -10,3 +10,4 @@ export { RedisGroup, freePortsWithBus } from './redis-group.js';
 export { textOf, describeError } from './text.js';
 export { checkDelivery, conflictingAcks, sumReports, parseTrafficEvent, postMessage, MessageLog, RoamingClient, startSteadySender } from './traffic/index.js';
 export type { Ack, DeliveryReport, TrafficEvent, Reconnect, SendRun } from './traffic/index.js';
+export { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';

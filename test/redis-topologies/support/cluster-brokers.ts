@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { RedisBroker, type Broker } from '@chat/core';
-import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
+import { startRedisCluster, type LocalRedisCluster } from '@chat/testkit';
 
 export interface ClusterBrokers {
   /** The running cluster (after `beforeAll`). */

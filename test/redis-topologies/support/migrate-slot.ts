@@ -1,4 +1,4 @@
-import type { LocalRedisCluster } from './redis-cluster.js';
+import type { LocalRedisCluster } from '@chat/testkit';
 
 /** Moves the slot of `key` from its master to another master, keys and all (MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE). */
 export async function migrateSlotOf(cluster: LocalRedisCluster, key: string): Promise<{ from: number; to: number }> {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { eventually, freePortsWithBus, RedisGroup } from '@chat/testkit';
+import { freePortsWithBus, RedisGroup } from './redis-group.js';
+import { eventually } from './wait.js';
 
 /** A 3-master / 3-replica Redis Cluster on loopback, owned by one test file. */
 export interface LocalRedisCluster {
