@@ -1,6 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERRORS, type ErrorCode } from '@chat/protocol';
+import type { ErrorCode } from '@chat/protocol';
+import { endWithError } from './raw-error.js';
 
 interface ParserError extends Error {
   readonly code?: string;
@@ -25,10 +25,6 @@ export function answerClientError(nodeId: string) {
       return;
     }
     const [code, message] = ANSWERS[error.code ?? ''] ?? MALFORMED;
-    const { status } = ERRORS[code];
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Node-Id: ${nodeId}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    endWithError(socket, code, message, nodeId);
   };
 }

@@ -1,9 +1,10 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ChatError, DISCONNECTS, cleanNick } from '@chat/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { admit, type Admitted } from '../admission.js';
 import type { GatewayContext } from '../context.js';
+import { endWithError } from '../http/raw-error.js';
 import { IdleTicker } from './idle-ticker.js';
 import { serveJsonSocket } from './ws-json.js';
 import { serveLineSocket } from './ws-line.js';
@@ -44,7 +45,7 @@ export class WsGateway {
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', ignore);
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return refuse(socket, new ChatError('not_found', 'no WebSocket endpoint here'));
+    if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return endWithError(socket, 'not_found', 'no WebSocket endpoint here', this.context.config.nodeId);
     const transport = url.pathname === '/ws' ? 'ws' : 'ws_line';
     const nick = cleanNick(url.searchParams.get('nick'));
     admit(this.context, request, transport).then(
@@ -69,17 +70,8 @@ export class WsGateway {
   private turnAway(request: IncomingMessage, socket: Socket, head: Buffer, error: unknown): void {
     const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
     const disconnect = chatError.code === 'unauthorized' ? DISCONNECTS.unauthorized : chatError.code === 'forbidden' ? DISCONNECTS.origin : undefined;
-    if (!disconnect) return refuse(socket, chatError);
+    if (!disconnect) return endWithError(socket, chatError.code, chatError.message, this.context.config.nodeId);
     this.context.metrics.clientError(chatError.code);
     this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => ws.close(disconnect.closeCode, chatError.message.slice(0, 100)));
   }
-}
-
-function refuse(socket: Socket, error: ChatError): void {
-  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
-  const status = error.httpStatus;
-  const retryAfter = status === 503 ? 'Retry-After: 1\r\n' : '';
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}Connection: close\r\n\r\n${body}`,
-  );
 }
