@@ -1,39 +1,30 @@
 #!/usr/bin/env node
-// Bundles the browser client (services/gateway/client/main.ts) into services/gateway/public/app.js.
+// Bundles the browser pages into services/gateway/public/: the chat page (services/gateway/client)
+// into app.js and the /admin page (services/gateway/admin-page) into admin.js.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const pages = [
+  { source: 'services/gateway/client', bundle: 'app.js' },
+  { source: 'services/gateway/admin-page', bundle: 'admin.js' },
+];
 
-await build({
-  absWorkingDir: root,
-  entryPoints: ['services/gateway/client/main.ts'],
-  outfile: 'services/gateway/public/app.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2020',
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  tsconfig: 'services/gateway/client/tsconfig.json',
-  logLevel: 'warning',
-});
-console.log('built services/gateway/public/app.js');
-
-// The /admin page (services/gateway/admin-page/main.ts) into services/gateway/public/admin.js.
-await build({
-  absWorkingDir: root,
-  entryPoints: ['services/gateway/admin-page/main.ts'],
-  outfile: 'services/gateway/public/admin.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2020',
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  tsconfig: 'services/gateway/admin-page/tsconfig.json',
-  logLevel: 'warning',
-});
-console.log('built services/gateway/public/admin.js');
+for (const { source, bundle } of pages) {
+  const outfile = `services/gateway/public/${bundle}`;
+  await build({
+    absWorkingDir: root,
+    entryPoints: [`${source}/main.ts`],
+    outfile,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    tsconfig: `${source}/tsconfig.json`,
+    logLevel: 'warning',
+  });
+  console.log(`built ${outfile}`);
+}
