@@ -63,6 +63,8 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       HOST: '127.0.0.1',
       NODE_ID: `gateway-${index}`,
       LOG_LEVEL: 'warn',
+      // nginx reaches the gateways over loopback: its X-Forwarded-For, and only its, is believed.
+      TRUSTED_PROXIES: '127.0.0.0/8',
       ...(redis ? { REDIS_URL: redis.url } : {}),
       ...env,
     };

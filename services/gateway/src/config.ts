@@ -80,6 +80,7 @@ const schema = z.object({
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: list,
   TRUSTED_PROXIES: list,
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
   RATE_JOINS_BURST: int(20, 1),
@@ -168,6 +169,8 @@ function toConfig(env: Env) {
     /** Which tokens are accepted (HS256 secret, JWKS or PEM key, issuer, audience); none = auth off. */
     auth: toAuthSettings(env),
     trustedProxies: env.TRUSTED_PROXIES,
+    /** When set, /metrics needs `Authorization: Bearer <it>`; unset, it answers direct (unproxied) requests only. */
+    metricsToken: env.METRICS_TOKEN,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
     rateJoinsBurst: env.RATE_JOINS_BURST,

@@ -5,10 +5,14 @@ import proxyAddr from 'proxy-addr';
 /** Which hop addresses are proxies whose X-Forwarded-For is believed. */
 export type TrustedProxies = (address: string, hop: number) => boolean;
 
-/** Loopback and private networks: where nginx lives. */
-const DEFAULT_TRUSTED = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7'];
+/**
+ * Loopback only: a proxy on the same host. Deployments name theirs (compose, Kubernetes and the
+ * local cluster set TRUSTED_PROXIES): trusting every private network let any client inside one
+ * claim any address.
+ */
+const DEFAULT_TRUSTED = ['127.0.0.0/8', '::1/128'];
 
-/** TRUSTED_PROXIES (CIDRs or addresses), or by default loopback and private networks. */
+/** TRUSTED_PROXIES (CIDRs or addresses), or by default loopback only. */
 export function trustedProxies(configured: readonly string[]): TrustedProxies {
   const entries = configured.length > 0 ? configured : DEFAULT_TRUSTED;
   for (const entry of entries) {
