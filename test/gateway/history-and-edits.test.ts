@@ -71,7 +71,7 @@ describe('edit and delete', () => {
 
     const sent = await author.say(room, 'helo wrld', 'c-1');
     await watcher.waitForMessage(room, 'helo wrld');
-    const editAck = await author.request({ type: 'edit', room, offset: sent.offset, text: 'hello world', cid: 'e-1' }, isAck);
+    const editAck = await author.request({ type: 'edit', room, offset: sent.offset, text: 'hello world', cid: 'e-1', key: sent.key }, isAck);
     expect(editAck.offset).toBe(sent.offset + 1);
     const edit = await watcher.next(ofType('edit', room));
     expect(edit).toMatchObject({ offset: editAck.offset, target: sent.offset, nick: 'ann', text: 'hello world', epoch: sent.epoch });
@@ -79,9 +79,9 @@ describe('edit and delete', () => {
     await line.waitForLine('output ! ann (edited): hello world');
     expect(await poller.pollUntil(b.http, (event) => event.type === 'edit')).toMatchObject({ target: sent.offset });
 
-    const again = await author.request({ type: 'edit', room, offset: sent.offset, text: 'hello world', cid: 'e-1' }, isAck);
+    const again = await author.request({ type: 'edit', room, offset: sent.offset, text: 'hello world', cid: 'e-1', key: sent.key }, isAck);
     expect(again).toMatchObject({ offset: editAck.offset, duplicate: true });
-    const deleteAck = await author.request({ type: 'delete', room, offset: sent.offset }, isAck);
+    const deleteAck = await author.request({ type: 'delete', room, offset: sent.offset, key: sent.key }, isAck);
     expect(await watcher.next(ofType('delete', room))).toMatchObject({ offset: deleteAck.offset, target: sent.offset, nick: 'ann' });
     expect(await sse.next(ofType('delete', room))).toMatchObject({ target: sent.offset });
 
@@ -91,23 +91,25 @@ describe('edit and delete', () => {
     expect(folded.messages.some((entry) => entry.offset === editAck.offset)).toBe(false);
   });
 
-  it('only the author (same nick without auth) may change a message; others get forbidden, unknown offsets not_found', async () => {
+  it('only the holder of the message key may change a message (by HTTP too, on any node); others get forbidden, unknown offsets not_found', async () => {
     const room = 'rights';
     const ann = resources.track(await JsonWsClient.connect(a.ws, { nick: 'ann' }));
     await ann.join(room);
     const sent = await ann.say(room, 'mine');
+    const key = sent.key ?? '';
+    expect(key).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     const bob = resources.track(await JsonWsClient.connect(b.ws, { nick: 'bob' }));
     expect((await bob.expectError({ type: 'edit', room, offset: sent.offset, text: 'yours?' })).code).toBe('forbidden');
-    expect((await bob.expectError({ type: 'delete', room, offset: 999 })).code).toBe('not_found');
+    expect((await bob.expectError({ type: 'delete', room, offset: 999, key })).code).toBe('not_found');
     expect((await bob.expectError({ type: 'edit', room, offset: sent.offset, text: '' })).code).toBe('invalid_text');
     const path = `/rooms/${room}/messages/${sent.offset}`;
     expect((await call(b.http, 'PATCH', path, { text: 'by http', nick: 'bob' })).status).toBe(403);
-    const edited = await call<{ offset: number; target: number }>(b.http, 'PATCH', path, { text: 'by http', nick: 'ann', cid: 'h-1' });
+    const edited = await call<{ offset: number; target: number }>(b.http, 'PATCH', path, { text: 'by http', nick: 'ann', cid: 'h-1', key });
     expect(edited.status).toBe(201);
     expect(edited.body.target).toBe(sent.offset);
-    expect((await call(b.http, 'PATCH', path, { text: 'by http', nick: 'ann', cid: 'h-1' })).status).toBe(200);
-    expect((await call(a.http, 'DELETE', `${path}?nick=ann`)).status).toBe(201);
-    expect((await call(a.http, 'DELETE', `${path}?nick=ann`)).status).toBe(404);
+    expect((await call(b.http, 'PATCH', path, { text: 'by http', nick: 'ann', cid: 'h-1', key })).status).toBe(200);
+    expect((await call(a.http, 'DELETE', `${path}?nick=ann&key=${key}`)).status).toBe(201);
+    expect((await call(a.http, 'DELETE', `${path}?nick=ann&key=${key}`)).status).toBe(404);
     expect((await call(a.http, 'DELETE', `/rooms/${room}/messages/abc?nick=ann`)).status).toBe(400);
     expect((await call(a.http, 'DELETE', `${path}`)).status).toBe(400);
   });
@@ -128,8 +130,8 @@ describe('edit and delete', () => {
     await poller.pollOnce(a.http);
     await away.close();
 
-    await ann.request({ type: 'edit', room, offset: first.offset, text: 'first, edited' }, isAck);
-    await ann.request({ type: 'delete', room, offset: second.offset }, isAck);
+    await ann.request({ type: 'edit', room, offset: first.offset, text: 'first, edited', key: first.key }, isAck);
+    await ann.request({ type: 'delete', room, offset: second.offset, key: second.key }, isAck);
     await ann.say(room, 'third');
 
     const back = resources.track(await JsonWsClient.connect(b.ws, { nick: 'away' }));

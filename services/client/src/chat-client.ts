@@ -58,7 +58,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.roomList = [...new Set(options.rooms)];
     this.nickname = options.nick ?? '';
     this.features = new RoomFeatures(endpoints, platform.fetch, () => this.nickname);
-    this.sends = new SendQueue(this, { ready: () => this.connection.isConnected, write: (item) => this.connection.send(item) });
+    this.sends = new SendQueue(this, {
+      ready: () => this.connection.isConnected,
+      write: (item) => this.connection.send(item),
+      stored: (room, offset, key) => this.features.rememberKey(room, offset, key),
+    });
     this.router = new EventRouter(this, this.sends, {
       rooms: () => this.roomList,
       nick: () => this.nickname,

@@ -20,7 +20,7 @@ export async function postMessage(fetch: FetchFunction, endpoints: Endpoints, it
     response = await fetch(`${endpoints.httpBase}/rooms/${encodeURIComponent(item.room)}/messages`, {
       method: 'POST',
       headers: requestHeaders(endpoints, true),
-      body: JSON.stringify({ text: item.text, cid: item.cid, ...(nick === '' ? {} : { nick }) }),
+      body: JSON.stringify({ text: item.text, cid: item.cid, key: item.key, ...(nick === '' ? {} : { nick }) }),
       signal: controller.signal,
       cache: 'no-store',
     });

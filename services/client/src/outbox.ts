@@ -5,6 +5,8 @@ export type SendState = 'pending' | 'failed';
 /** A message the user sent that the server has not acknowledged yet. */
 export interface PendingSend {
   readonly cid: string;
+  /** The author key sent with it: without auth, what later proves this client wrote the message. */
+  readonly key: string;
   readonly room: string;
   readonly text: string;
   readonly createdAt: number;
@@ -23,7 +25,7 @@ export class Outbox {
   private readonly items = new Map<string, PendingSend>();
 
   add(room: string, text: string): PendingSend {
-    const item: PendingSend = { cid: newCid(), room, text, createdAt: Date.now(), attempts: 0, lastAttemptAt: 0, state: 'pending' };
+    const item: PendingSend = { cid: newCid(), key: newCid(), room, text, createdAt: Date.now(), attempts: 0, lastAttemptAt: 0, state: 'pending' };
     this.items.set(item.cid, item);
     return item;
   }

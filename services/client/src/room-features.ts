@@ -36,6 +36,8 @@ export interface OlderPage {
 }
 
 const TYPING_EVERY_MS = 1000;
+/** Author keys kept for this many of the client's own latest messages (the oldest are forgotten). */
+const KEYS_KEPT = 1000;
 
 /**
  * The chat features as HTTP calls, the same on every transport (the server relays what follows
@@ -43,6 +45,8 @@ const TYPING_EVERY_MS = 1000;
  */
 export class RoomFeatures {
   private readonly typingAt = new Map<string, number>();
+  /** `room/offset` → the author key its send carried: without auth, the proof an edit or delete needs. */
+  private readonly authorKeys = new Map<string, string>();
 
   constructor(
     private readonly endpoints: Endpoints,
@@ -74,6 +78,12 @@ export class RoomFeatures {
     return this.change('DELETE', room, offset, {});
   }
 
+  /** Keeps the author key of one of this client's messages (the client calls it on each ack). */
+  rememberKey(room: string, offset: number, key: string): void {
+    this.authorKeys.set(`${room}/${offset}`, key);
+    if (this.authorKeys.size > KEYS_KEPT) this.authorKeys.delete(this.authorKeys.keys().next().value ?? '');
+  }
+
   /** Up to `limit` messages before `before`, oldest first; an empty page means the start of history. */
   async older(room: string, before: number, limit = 50): Promise<OlderPage> {
     const body = await this.request('GET', `/rooms/${encodeURIComponent(room)}/messages?before=${before}&limit=${limit}`);
@@ -84,7 +94,8 @@ export class RoomFeatures {
   }
 
   private async change(method: 'PATCH' | 'DELETE', room: string, offset: number, body: Record<string, unknown>): Promise<ChangeAck> {
-    const answer = await this.request(method, `/rooms/${encodeURIComponent(room)}/messages/${offset}`, this.withNick(body));
+    const key = this.authorKeys.get(`${room}/${offset}`);
+    const answer = await this.request(method, `/rooms/${encodeURIComponent(room)}/messages/${offset}`, this.withNick(key === undefined ? body : { ...body, key }));
     if (!isString(answer.epoch) || !isOffset(answer.offset)) throw new FeatureError('internal', 'unexpected answer');
     return { room, epoch: answer.epoch, offset: answer.offset, target: offset };
   }

@@ -28,6 +28,8 @@ export interface SendLink {
   /** Whether a send can go out now. */
   ready(): boolean;
   write(item: PendingSend): void;
+  /** A stored message of this client and its author key (the proof an edit or delete needs without auth). */
+  stored(room: string, offset: number, key: string): void;
 }
 
 interface AckWaiter {
@@ -101,6 +103,8 @@ export class SendQueue {
     const waiter = this.ackWaiters.get(event.cid);
     this.ackWaiters.delete(event.cid);
     waiter?.resolve({ room: event.room, epoch: event.epoch, offset: event.offset, ts: event.ts, cid: event.cid, duplicate: event.duplicate });
+    const key = item?.key ?? event.key;
+    if (key !== undefined) this.link.stored(event.room, event.offset, key);
     if (item) this.emitOutbox();
   }
 

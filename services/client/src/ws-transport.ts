@@ -59,7 +59,7 @@ export class WebSocketTransport implements Transport {
   }
 
   send(item: PendingSend): void {
-    this.write({ type: 'send', room: item.room, text: item.text, cid: item.cid });
+    this.write({ type: 'send', room: item.room, text: item.text, cid: item.cid, key: item.key });
   }
 
   close(): void {

@@ -14,3 +14,4 @@ export { MessageEnvelope } from './hub/message-envelope.js';
 export { ChatSession, type ChatSessionOptions, type SessionOutput, type SessionLimits } from './session/chat-session.js';
 export { TokenBucket } from './session/token-bucket.js';
 export { RoomActions } from './session/room-actions.js';
+export { authorOfKey, authorshipOfSend, ackKey, requesterOf, type SendAuthorship } from './session/authorship.js';

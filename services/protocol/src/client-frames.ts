@@ -20,6 +20,8 @@ export interface SendFrame {
   readonly text: string;
   /** Client message id: a retried send with the same cid is stored once. */
   readonly cid?: string;
+  /** Without auth: the author key (see validateAuthorKey); the server makes one when absent. */
+  readonly key?: string;
 }
 export interface NickFrame {
   readonly type: 'nick';
@@ -47,6 +49,8 @@ export interface EditFrame {
   readonly offset: number;
   readonly text: string;
   readonly cid?: string;
+  /** Without auth: the key the message's send was acked with. */
+  readonly key?: string;
 }
 /** Deletes the message at `offset` (its author, or a moderator). */
 export interface DeleteFrame {
@@ -54,6 +58,8 @@ export interface DeleteFrame {
   readonly room: string;
   readonly offset: number;
   readonly cid?: string;
+  /** Without auth: the key the message's send was acked with. */
+  readonly key?: string;
 }
 /** Asks for messages below `before` (newest `limit`, oldest first). */
 export interface HistoryFrame {
@@ -73,13 +79,13 @@ export type ClientFrameType = ClientFrame['type'];
 export type UncheckedClientFrame =
   | { readonly type: 'join'; readonly room: unknown; readonly since?: RoomPosition; readonly nick?: unknown }
   | { readonly type: 'leave'; readonly room: unknown }
-  | { readonly type: 'send'; readonly room: unknown; readonly text: unknown; readonly cid?: unknown }
+  | { readonly type: 'send'; readonly room: unknown; readonly text: unknown; readonly cid?: unknown; readonly key?: unknown }
   | { readonly type: 'nick'; readonly nick: unknown }
   | { readonly type: 'ping' }
   | { readonly type: 'typing'; readonly room: unknown }
   | { readonly type: 'read'; readonly room: unknown; readonly offset: number }
-  | { readonly type: 'edit'; readonly room: unknown; readonly offset: number; readonly text: unknown; readonly cid?: unknown }
-  | { readonly type: 'delete'; readonly room: unknown; readonly offset: number; readonly cid?: unknown }
+  | { readonly type: 'edit'; readonly room: unknown; readonly offset: number; readonly text: unknown; readonly cid?: unknown; readonly key?: unknown }
+  | { readonly type: 'delete'; readonly room: unknown; readonly offset: number; readonly cid?: unknown; readonly key?: unknown }
   | { readonly type: 'history'; readonly room: unknown; readonly before: number; readonly limit?: number };
 
 /** Most messages one history page holds; the default is HISTORY_PAGE_DEFAULT. */
@@ -131,7 +137,7 @@ export function parseClientFrame(text: string): UncheckedClientFrame {
     case 'leave':
       return { type: 'leave', room: value.room };
     case 'send':
-      return { type: 'send', room: value.room, text: value.text, cid: value.cid };
+      return { type: 'send', room: value.room, text: value.text, cid: value.cid, key: value.key };
     case 'nick':
       return { type: 'nick', nick: value.nick };
     case 'ping':
@@ -141,9 +147,9 @@ export function parseClientFrame(text: string): UncheckedClientFrame {
     case 'read':
       return { type: 'read', room: value.room, offset: validateOffset(value.offset, 'offset', 0) };
     case 'edit':
-      return { type: 'edit', room: value.room, offset: validateOffset(value.offset, 'offset'), text: value.text, cid: value.cid };
+      return { type: 'edit', room: value.room, offset: validateOffset(value.offset, 'offset'), text: value.text, cid: value.cid, key: value.key };
     case 'delete':
-      return { type: 'delete', room: value.room, offset: validateOffset(value.offset, 'offset'), cid: value.cid };
+      return { type: 'delete', room: value.room, offset: validateOffset(value.offset, 'offset'), cid: value.cid, key: value.key };
     case 'history': {
       const limit = validateHistoryLimit(value.limit);
       return { type: 'history', room: value.room, before: validateOffset(value.before, 'before'), limit };

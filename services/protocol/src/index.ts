@@ -2,7 +2,7 @@ export type { RoomPosition, ChatMessage, EntryKind } from './types.js';
 export { ERRORS, DISCONNECTS, ChatError, isErrorCode, isRetryable, disconnectOfCloseCode } from './errors.js';
 export type { ErrorCode, DisconnectCause, DisconnectSpec, Reconnect } from './errors.js';
 export { isRecord, isString, isOffset, isFiniteNumber, parseJson, type JsonRecord } from './guards.js';
-export { isValidRoom, validateRoom, validateNick, validateText, validateCid, parseRoomList, cleanNick, dmRoom, dmMembers, isDmRoom } from './names.js';
+export { isValidRoom, validateRoom, validateNick, validateText, validateCid, validateAuthorKey, parseRoomList, cleanNick, dmRoom, dmMembers, isDmRoom } from './names.js';
 export { encodeCursor, decodeCursor, type Cursor } from './cursor.js';
 export { parseLineCommand, formatOutput, formatEditedOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
 export { parseClientFrame, validateOffset, validateHistoryLimit, HISTORY_PAGE_MAX, HISTORY_PAGE_DEFAULT } from './client-frames.js';

@@ -47,6 +47,18 @@ export function validateCid(cid: unknown): string | undefined {
   return cid;
 }
 
+/**
+ * An author key: without auth, the secret that proves who sent a message (the server keeps only
+ * its hash as the message's author); 16-128 characters of A-Z a-z 0-9 _ -, e.g. a random UUID.
+ */
+export function validateAuthorKey(key: unknown): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(key)) {
+    throw new ChatError('bad_request', 'key must be 16-128 characters of A-Z a-z 0-9 _ -');
+  }
+  return key;
+}
+
 /** Parses `a,b,c` into distinct valid room names. */
 export function parseRoomList(value: unknown, maxRooms: number): string[] {
   if (typeof value !== 'string' || value.length === 0) throw new ChatError('invalid_room', 'rooms must be a comma-separated list of room names');

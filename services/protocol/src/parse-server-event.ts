@@ -66,9 +66,10 @@ function parseHistory(value: JsonRecord): HistoryEvent | undefined {
 }
 
 function parseAck(value: JsonRecord): AckEvent | undefined {
-  const { cid, room, epoch, offset, ts, duplicate } = value;
+  const { cid, room, epoch, offset, ts, duplicate, key } = value;
   if ((cid !== null && !isString(cid)) || !isString(room) || !isString(epoch) || !isOffset(offset)) return undefined;
-  return { type: 'ack', cid, room, epoch, offset, ts: isFiniteNumber(ts) ? ts : Date.now(), duplicate: duplicate === true };
+  const ack: AckEvent = { type: 'ack', cid, room, epoch, offset, ts: isFiniteNumber(ts) ? ts : Date.now(), duplicate: duplicate === true };
+  return isString(key) ? { ...ack, key } : ack;
 }
 
 function parseError(value: JsonRecord): ErrorEvent | undefined {

@@ -104,6 +104,8 @@ export interface AckEvent extends RoomPosition {
   readonly ts: number;
   /** True when the cid was seen before: nothing new was stored. */
   readonly duplicate: boolean;
+  /** Without auth: the message's author key, the proof an edit or delete of it must carry. */
+  readonly key?: string;
 }
 
 export interface LeftEvent {

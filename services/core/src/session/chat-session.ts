@@ -15,6 +15,7 @@ import {
   type UncheckedClientFrame,
 } from '@chat/protocol';
 import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
+import { ackKey, authorshipOfSend, requesterOf } from './authorship.js';
 import type { RoomActions } from './room-actions.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -229,7 +230,7 @@ export class ChatSession implements HubMember {
       case 'leave':
         return this.leave(frame.room);
       case 'send':
-        return this.send(frame.room, frame.text, frame.cid);
+        return this.send(frame.room, frame.text, frame.cid, frame.key);
       case 'nick':
         return this.rename(frame.nick, true);
       case 'ping':
@@ -240,9 +241,9 @@ export class ChatSession implements HubMember {
       case 'read':
         return this.read(frame.room, frame.offset);
       case 'edit':
-        return this.amend('edit', frame.room, frame.offset, frame.text, frame.cid);
+        return this.amend('edit', frame.room, frame.offset, frame.text, frame.cid, frame.key);
       case 'delete':
-        return this.amend('delete', frame.room, frame.offset, undefined, frame.cid);
+        return this.amend('delete', frame.room, frame.offset, undefined, frame.cid, frame.key);
       case 'history': {
         const room = this.authorize(frame.room);
         const limit = validateHistoryLimit(frame.limit);
@@ -279,7 +280,7 @@ export class ChatSession implements HubMember {
   }
 
   /** Edit or delete: rate-limited and acked like a send. */
-  private async amend(kind: 'edit' | 'delete', roomName: unknown, target: number, textValue: unknown, cidValue: unknown): Promise<void> {
+  private async amend(kind: 'edit' | 'delete', roomName: unknown, target: number, textValue: unknown, cidValue: unknown, keyValue: unknown): Promise<void> {
     const room = this.authorize(roomName);
     const text = kind === 'edit' ? validateText(textValue, this.options.limits.maxTextLength) : '';
     const cid = validateCid(cidValue);
@@ -290,7 +291,7 @@ export class ChatSession implements HubMember {
       target,
       nick: this.nick,
       text,
-      requester: this.reader(),
+      requester: requesterOf(this.options.user, keyValue),
       moderator: this.options.moderator === true,
       ...(cid === undefined ? {} : { cid }),
     });
@@ -303,7 +304,7 @@ export class ChatSession implements HubMember {
     return room;
   }
 
-  private async send(roomName: unknown, textValue: unknown, cidValue: unknown): Promise<void> {
+  private async send(roomName: unknown, textValue: unknown, cidValue: unknown, keyValue?: unknown): Promise<void> {
     const room = this.authorize(roomName);
     const text = validateText(textValue, this.options.limits.maxTextLength);
     const cid = validateCid(cidValue);
@@ -315,14 +316,13 @@ export class ChatSession implements HubMember {
       throw new ChatError('rate_limited', 'too many messages; slow down', { retryAfterMs: Math.max(waitMs, sharedWaitMs), ...(cid ? { cid } : {}) });
     }
     this.limitedInARow = 0;
-    const author = this.options.user;
-    // The author is kept only when it is not the nick (a token whose nick differs from its sub).
+    const authorship = authorshipOfSend(this.options.user, this.nick, keyValue);
     const draft: MessageDraft =
-      author === undefined || author === this.nick
+      authorship.author === undefined
         ? cid === undefined
           ? { nick: this.nick, text }
           : { nick: this.nick, text, cid }
-        : { nick: this.nick, text, author, ...(cid === undefined ? {} : { cid }) };
+        : { nick: this.nick, text, author: authorship.author, ...(cid === undefined ? {} : { cid }) };
     const result = await this.options.publish(room, draft);
     this.options.output.event({
       type: 'ack',
@@ -332,6 +332,7 @@ export class ChatSession implements HubMember {
       offset: result.offset,
       ts: result.ts,
       duplicate: result.duplicate,
+      ...ackKey(authorship, result.duplicate),
     });
   }
 

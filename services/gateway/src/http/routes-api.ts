@@ -1,6 +1,7 @@
 import { ChatError, HISTORY_PAGE_DEFAULT, messageEvent, validateCid, validateNick, validateRoom, validateText } from '@chat/protocol';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
+import { ackKey, authorshipOfSend } from '@chat/core';
 import type { Identity } from '../auth/identity.js';
 import { admit } from '../admission.js';
 import { routeParam } from './route-param.js';
@@ -44,11 +45,12 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
     const nick = tokenNick ?? (body.nick === undefined ? 'anonymous' : validateNick(body.nick));
     const cid = validateCid(body.cid);
     metrics.received.http += 1;
-    // Who may edit or delete it later: the token's subject, kept when it is not the nick.
-    const author = identity.user !== undefined && identity.user !== nick ? { author: identity.user } : {};
+    // Who may edit or delete it later: the token's subject, else the holder of the returned key.
+    const authorship = authorshipOfSend(identity.user, nick, body.key);
+    const author = authorship.author === undefined ? {} : { author: authorship.author };
     const result = await context.publish(room, { nick, text, ...author, ...(cid === undefined ? {} : { cid }) });
     ctx.status = result.duplicate ? 200 : 201;
-    ctx.body = { room, epoch: result.epoch, offset: result.offset, ts: result.ts, ...(cid === undefined ? {} : { cid }), duplicate: result.duplicate };
+    ctx.body = { room, epoch: result.epoch, offset: result.offset, ts: result.ts, ...(cid === undefined ? {} : { cid }), duplicate: result.duplicate, ...ackKey(authorship, result.duplicate) };
   });
 
   router.get('/rooms/:room/messages', async (ctx) => {

@@ -1,4 +1,4 @@
-import { TokenBucket, type PublishResult } from '@chat/core';
+import { requesterOf, TokenBucket, type PublishResult } from '@chat/core';
 import { ChatError, validateCid, validateNick, validateOffset, validateRoom, validateText } from '@chat/protocol';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -64,12 +64,13 @@ export function mountChatFeatureRoutes(router: Router, context: GatewayContext):
   });
 
   const amend = async (ctx: Context, kind: 'edit' | 'delete'): Promise<void> => {
-    const { room, identity, ip, nick, reader, body } = await caller(ctx, kind === 'edit' ? readJsonBody : optionalBody);
+    const { room, identity, ip, nick, body } = await caller(ctx, kind === 'edit' ? readJsonBody : optionalBody);
     const offset = routeParam(ctx, 'offset') ?? '';
     if (!/^\d{1,15}$/.test(offset)) throw new ChatError('bad_request', 'offset must be a whole number');
     const target = validateOffset(Number(offset), 'offset');
     const text = kind === 'edit' ? validateText(body.text, config.maxTextLength) : '';
     const cid = validateCid(body.cid);
+    const requester = requesterOf(identity.user, body.key ?? (typeof ctx.query.key === 'string' ? ctx.query.key : undefined));
     const shared = context.sharedSendLimit(identity);
     const waitMs = shared ? await shared() : changeBuckets.take(ip);
     if (waitMs > 0) throw new ChatError('rate_limited', 'too many changes; slow down', { retryAfterMs: waitMs });
@@ -78,7 +79,7 @@ export function mountChatFeatureRoutes(router: Router, context: GatewayContext):
       target,
       nick,
       text,
-      requester: reader,
+      requester,
       moderator: identity.mod === true,
       ...(cid === undefined ? {} : { cid }),
     });
