@@ -1,4 +1,4 @@
-import { ChatClient, FeatureError, type TransportName } from '@chat/client';
+import { ChatClient, type FeatureError, type TransportName } from '@chat/client';
 import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
