@@ -1,3 +1,5 @@
+import { STREAM_HEARTBEAT } from '@chat/protocol';
+import { textOf } from '@chat/testkit';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from './helpers/gateway-nodes.js';
@@ -36,6 +38,26 @@ describe('WebSocket heartbeat (one timer per node)', () => {
     // The dead peer needed a ping it did not answer and a second round to be dropped: the live one got both and stayed.
     expect(pings).toBeGreaterThanOrEqual(2);
     expect(live.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('announces its interval in welcome and sends a heartbeat frame the page can see, on /ws only', async () => {
+    const json = new WebSocket(`${node.ws}/ws`, { perMessageDeflate: false });
+    resources.track({ close: () => json.terminate() });
+    const texts: string[] = [];
+    json.on('message', (data) => texts.push(textOf(data)));
+    const line = new WebSocket(`${node.ws}/ws/line`, { perMessageDeflate: false });
+    resources.track({ close: () => line.terminate() });
+    const lines: string[] = [];
+    let linePings = 0;
+    line.on('message', (data) => lines.push(textOf(data)));
+    line.on('ping', () => (linePings += 1));
+    await new Promise<void>((resolve) => {
+      json.on('message', () => texts.filter((text) => text === STREAM_HEARTBEAT).length >= 2 && resolve());
+    });
+    expect(JSON.parse(texts[0] ?? '{}')).toMatchObject({ type: 'welcome', heartbeatMs: HEARTBEAT_MS });
+    // The line protocol has no such frame: its clients only get pings.
+    expect(linePings).toBeGreaterThanOrEqual(1);
+    expect(lines.filter((text) => text.includes('heartbeat'))).toEqual([]);
   });
 
   it('a node whose event loop stalled does not drop peers whose pongs wait unread', async () => {

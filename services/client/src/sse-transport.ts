@@ -1,17 +1,20 @@
-import { parseJson, parseServerEvent } from '@chat/protocol';
+import { HEARTBEAT_TYPE, parseJson, parseServerEvent } from '@chat/protocol';
 import type { Endpoints } from './endpoints.js';
 import { postMessage } from './http-send.js';
 import type { PendingSend } from './outbox.js';
 import { EVENTSOURCE_CLOSED, type EventSourceConstructor, type EventSourceLike, type FetchFunction } from './platform.js';
+import { SilenceWatch, silenceLimitMs } from './silence-watch.js';
 import { streamUrl } from './stream-url.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
-const EVENT_NAMES = ['welcome', 'joined', 'message', 'edit', 'delete', 'presence', 'typing', 'read', 'occupancy', 'error'] as const;
+const EVENT_NAMES = ['welcome', 'joined', 'message', 'edit', 'delete', 'presence', 'typing', 'read', 'occupancy', 'error', HEARTBEAT_TYPE] as const;
 
 /**
  * Server-Sent Events from `/sse` for receiving, `POST /rooms/:room/messages` for sending.
  * EventSource resumes by itself with `Last-Event-ID` after a dropped stream; joining a room or
  * changing the nick opens a new stream that resumes from the client's positions via `?lastEventId=`.
+ * EventSource never notices a silent link by itself: the stream is held to the heartbeat the node
+ * announced in `welcome` (a named `heartbeat` event, as EventSource hides comments).
  */
 export class SseTransport implements Transport {
   readonly name = 'sse';
@@ -19,6 +22,7 @@ export class SseTransport implements Transport {
   private opened = false;
   private closed = false;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly silence = new SilenceWatch((silentMs) => this.finish(`the stream went silent (nothing for ${(silentMs / 1000).toFixed(1)} s)`));
 
   constructor(
     private readonly EventSourceClass: EventSourceConstructor,
@@ -53,6 +57,7 @@ export class SseTransport implements Transport {
   close(): void {
     this.closed = true;
     clearTimeout(this.openTimer);
+    this.silence.stop();
     this.source?.close();
   }
 
@@ -92,6 +97,8 @@ export class SseTransport implements Transport {
       if (name === 'error') this.onConnectionError(source);
       return;
     }
+    this.silence.heard();
+    if (name === HEARTBEAT_TYPE) return;
     const parsed = parseServerEvent(parseJson(data), name);
     if (!parsed) return;
     if (parsed.type === 'welcome') {
@@ -99,6 +106,7 @@ export class SseTransport implements Transport {
       this.openTimer = undefined;
       // Also after the stream's own reconnect: it may now come from another node.
       this.opened = true;
+      if (parsed.heartbeatMs !== undefined) this.silence.watch(silenceLimitMs(parsed.heartbeatMs));
       this.handlers.onOpen(parsed.node);
     }
     this.handlers.onEvent(parsed);
@@ -110,6 +118,7 @@ export class SseTransport implements Transport {
       this.finish('the stream was refused');
     } else if (this.opened) {
       // EventSource reconnects by itself with Last-Event-ID; wait for its new welcome.
+      this.silence.stop();
       this.handlers.onInterrupted('stream interrupted, reconnecting');
       clearTimeout(this.openTimer);
       this.openTimer = setTimeout(() => this.finish('the stream did not come back'), OPEN_TIMEOUT_MS * 3);
@@ -120,6 +129,7 @@ export class SseTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.openTimer);
+    this.silence.stop();
     this.source?.close();
     this.handlers.onClose({ opened: this.opened, reason, reconnect: 'backoff' });
   }

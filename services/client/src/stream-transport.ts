@@ -3,15 +3,14 @@ import type { Endpoints } from './endpoints.js';
 import { postMessage } from './http-send.js';
 import type { PendingSend } from './outbox.js';
 import type { Platform } from './platform.js';
+import { LEGACY_SILENCE_LIMIT_MS, SilenceWatch, silenceLimitMs } from './silence-watch.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers, type TransportName } from './transport.js';
-
-/** The server sends a heartbeat at least every SSE_HEARTBEAT_MS (15 s by default). */
-const SILENCE_LIMIT_MS = 45_000;
 
 /**
  * What the long-response transports share (XHR streaming, the pushlet): one stream per room set
  * and nick, opened again to resume from the client's positions when either changes; sends by
- * POST; ready on `welcome`; dead when silent past its heartbeats; `draining` means come back at once.
+ * POST; ready on `welcome`; dead when silent past the heartbeat `welcome` announced; `draining`
+ * means come back at once.
  */
 export abstract class StreamTransport implements Transport {
   abstract readonly name: TransportName;
@@ -19,7 +18,9 @@ export abstract class StreamTransport implements Transport {
   private opened = false;
   private drained = false;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
-  private silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the stream is held to: the announced heartbeat's limit once a welcome told it. */
+  private silenceLimit = LEGACY_SILENCE_LIMIT_MS;
+  private readonly silence = new SilenceWatch((silentMs) => this.finish(`the stream went silent (nothing for ${(silentMs / 1000).toFixed(1)} s)`));
 
   constructor(
     protected readonly platform: Platform,
@@ -63,8 +64,7 @@ export abstract class StreamTransport implements Transport {
 
   /** Every chunk of the stream: it is alive. */
   protected heard(): void {
-    clearTimeout(this.silenceTimer);
-    this.silenceTimer = setTimeout(() => this.finish('the stream went silent'), SILENCE_LIMIT_MS);
+    this.silence.heard();
   }
 
   protected onEvent(event: ServerEvent): void {
@@ -72,6 +72,10 @@ export abstract class StreamTransport implements Transport {
       clearTimeout(this.openTimer);
       this.openTimer = undefined;
       this.opened = true;
+      if (event.heartbeatMs !== undefined) {
+        this.silenceLimit = silenceLimitMs(event.heartbeatMs);
+        this.silence.watch(this.silenceLimit);
+      }
       this.handlers.onOpen(event.node);
     } else if (event.type === 'error' && event.code === 'draining') {
       this.drained = true;
@@ -92,7 +96,7 @@ export abstract class StreamTransport implements Transport {
     // A proxy that buffers the stream delivers nothing: no welcome in time means this transport is unusable here.
     clearTimeout(this.openTimer);
     this.openTimer = setTimeout(() => this.finish('no welcome in time'), OPEN_TIMEOUT_MS);
-    this.heard();
+    this.silence.watch(this.silenceLimit);
   }
 
   /** The stream's URL names the rooms and the nick, so a change needs a new stream (resuming). */
@@ -102,6 +106,6 @@ export abstract class StreamTransport implements Transport {
 
   private stopTimers(): void {
     clearTimeout(this.openTimer);
-    clearTimeout(this.silenceTimer);
+    this.silence.stop();
   }
 }

@@ -1,8 +1,10 @@
 import { disconnectOfCloseCode, parseJson, parseServerEvent, type ClientFrame } from '@chat/protocol';
 import type { PendingSend } from './outbox.js';
 import { WEBSOCKET_OPEN, type WebSocketConstructor, type WebSocketLike } from './platform.js';
+import { SilenceWatch, silenceLimitMs } from './silence-watch.js';
 import { OPEN_TIMEOUT_MS, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
+/** Against a node that announces no heartbeat: our own ping when idle this long, dead 10 s later. */
 const PING_EVERY_MS = 25_000;
 const PONG_WITHIN_MS = 10_000;
 /** The close code a client uses when it gives up on a silent connection. */
@@ -17,6 +19,7 @@ export class WebSocketTransport implements Transport {
   private openTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastHeard = 0;
+  private readonly silence = new SilenceWatch((silentMs) => this.abort(`the connection went silent (nothing for ${(silentMs / 1000).toFixed(1)} s)`));
 
   constructor(
     private readonly WebSocketClass: WebSocketConstructor,
@@ -71,12 +74,14 @@ export class WebSocketTransport implements Transport {
   private onFrame(data: unknown): void {
     if (typeof data !== 'string') return;
     this.lastHeard = Date.now();
+    this.silence.heard();
     const event = parseServerEvent(parseJson(data));
     if (!event) return;
     if (event.type === 'welcome' && !this.opened) {
       this.opened = true;
       clearTimeout(this.openTimer);
-      this.startHeartbeat();
+      if (event.heartbeatMs !== undefined) this.silence.watch(silenceLimitMs(event.heartbeatMs));
+      else this.startPinging();
       this.setNick(this.context.nick());
       for (const room of this.context.rooms()) this.join(room);
       this.handlers.onOpen(event.node);
@@ -84,12 +89,11 @@ export class WebSocketTransport implements Transport {
     this.handlers.onEvent(event);
   }
 
-  /** Application-level ping: a half-open TCP connection is only noticed by missing answers. */
-  private startHeartbeat(): void {
-    this.lastHeard = Date.now();
+  /** A node without a heartbeat frame: ask with our own ping, as a half-open link is only noticed by missing answers. */
+  private startPinging(): void {
+    this.silence.watch(PING_EVERY_MS + PONG_WITHIN_MS);
     this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastHeard > PING_EVERY_MS + PONG_WITHIN_MS) this.abort('no answer to ping');
-      else if (Date.now() - this.lastHeard >= PING_EVERY_MS) this.write({ type: 'ping' });
+      if (Date.now() - this.lastHeard >= PING_EVERY_MS) this.write({ type: 'ping' });
     }, PONG_WITHIN_MS / 2);
   }
 
@@ -106,6 +110,7 @@ export class WebSocketTransport implements Transport {
   private stopTimers(): void {
     clearTimeout(this.openTimer);
     clearInterval(this.pingTimer);
+    this.silence.stop();
   }
 
   private finish(close: Parameters<TransportHandlers['onClose']>[0]): void {

@@ -17,6 +17,8 @@ export interface SessionSettings {
    * whose sends arrive as separate HTTP requests (SSE), which the per-IP limit covers.
    */
   readonly onAbuse?: () => void;
+  /** The transport's heartbeat interval, announced in `welcome` so the client can hold the stream to it. */
+  readonly heartbeatMs?: number;
 }
 
 /** The one way a node makes a session: every transport gets the same limits, rules and metrics. */
@@ -49,7 +51,8 @@ export function openChatSession(context: GatewayContext, settings: SessionSettin
     output: {
       event: (event) => {
         if (event.type === 'error') metrics.clientError(event.code);
-        settings.output.event(event);
+        const { heartbeatMs } = settings;
+        settings.output.event(event.type === 'welcome' && heartbeatMs !== undefined ? { ...event, heartbeatMs } : event);
       },
       message: (envelope) => settings.output.message(envelope),
     },

@@ -30,4 +30,4 @@ export type {
   HistoryEvent,
 } from './server-events.js';
 export { parseServerEvent, parseChatMessage } from './parse-server-event.js';
-export { STREAM_HEARTBEAT, PUSHLET_CALLBACK, STREAM_PADDING_BYTES, withCursor, scriptSafeJson, pushletScript } from './streaming.js';
+export { STREAM_HEARTBEAT, HEARTBEAT_TYPE, isHeartbeatInterval, PUSHLET_CALLBACK, STREAM_PADDING_BYTES, withCursor, scriptSafeJson, pushletScript } from './streaming.js';

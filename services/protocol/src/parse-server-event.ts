@@ -1,5 +1,6 @@
 import { isErrorCode } from './errors.js';
 import { isFiniteNumber, isOffset, isRecord, isString, type JsonRecord } from './guards.js';
+import { isHeartbeatInterval } from './streaming.js';
 import type { AckEvent, DeleteEvent, EditEvent, ErrorEvent, HistoryEvent, JoinedEvent, PresenceEntry, ServerEvent } from './server-events.js';
 import type { ChatMessage } from './types.js';
 
@@ -96,8 +97,10 @@ export function parseServerEvent(value: unknown, hint?: string): ServerEvent | u
   const type = isString(value.type) ? value.type : hint;
   switch (type) {
     case 'welcome': {
-      const { node, session, nick } = value;
-      return isString(node) && isString(session) && isString(nick) ? { type, node, session, nick } : undefined;
+      const { node, session, nick, heartbeatMs } = value;
+      if (!isString(node) || !isString(session) || !isString(nick)) return undefined;
+      // A bad interval is ignored rather than the welcome: the client falls back to its own limits.
+      return isHeartbeatInterval(heartbeatMs) ? { type, node, session, nick, heartbeatMs } : { type, node, session, nick };
     }
     case 'joined':
       return parseJoined(value);

@@ -7,6 +7,11 @@ export interface WelcomeEvent {
   readonly node: string;
   readonly session: string;
   readonly nick: string;
+  /**
+   * How often this stream carries something (an event or a `heartbeat`) when all is well, in ms:
+   * a client may take a stream silent for about twice this long as dead. Absent from older nodes.
+   */
+  readonly heartbeatMs?: number;
 }
 
 export interface PresenceEntry {

@@ -4,8 +4,23 @@
  * `message`) with a `cursor` that resumes the stream on any node.
  */
 
-/** A keep-alive that is not a protocol event: streams send it at least every SSE_HEARTBEAT_MS. */
+/**
+ * A keep-alive that is not a protocol event, sent on every streaming transport once per the
+ * interval `welcome` announces (`heartbeatMs`): a WebSocket text frame, an SSE `event: heartbeat`,
+ * an NDJSON line, a pushlet script. Clients skip it; its only meaning is "the stream is alive".
+ */
 export const STREAM_HEARTBEAT = '{"type":"heartbeat"}';
+
+/** The `type` of STREAM_HEARTBEAT, also the SSE event name it travels under. */
+export const HEARTBEAT_TYPE = 'heartbeat';
+
+/** Longest heartbeat interval a client believes (a day): anything else in `welcome` is ignored. */
+const HEARTBEAT_MS_MAX = 86_400_000;
+
+/** A `heartbeatMs` a client can hold a server to: a positive integer of ms, at most a day. */
+export function isHeartbeatInterval(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= HEARTBEAT_MS_MAX;
+}
 
 /** The function a pushlet frame calls in its parent page, once per event. */
 export const PUSHLET_CALLBACK = 'chatPush';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isErrorCode, isRecord, parseJson, parseServerEvent } from '@chat/protocol';
+import { STREAM_HEARTBEAT, isErrorCode, isRecord, parseJson, parseServerEvent } from '@chat/protocol';
 
 /** Documented WebSocket close codes a fuzzer may cause (1007 invalid UTF-8 from ws itself). */
 export const FUZZ_CLOSE_CODES = new Set([1007, 1008, 1009]);
@@ -11,6 +11,7 @@ const FORBIDDEN_CODES = new Set(['internal']);
 
 /** Throws unless `text` is one server event that @chat/protocol's validator accepts; returns its type (or `error:<code>`). */
 export function checkWsFrame(text: string): string {
+  if (text === STREAM_HEARTBEAT) return 'heartbeat';
   const event = parseServerEvent(parseJson(text));
   if (!event) throw new Error(`not a server event of the protocol: ${text.slice(0, 200)}`);
   if (event.type !== 'error') return event.type;

@@ -1,4 +1,5 @@
 import type { AckEvent, ErrorEvent, JoinedEvent, MessageEvent, ServerEvent, WelcomeEvent } from '@chat/protocol';
+import { STREAM_HEARTBEAT } from '@chat/protocol';
 import { WebSocket } from 'ws';
 import { Collector, withTimeout, textOf } from '@chat/testkit';
 import { isAck, isError, isJoined, isMessage, parseFrame } from './frames.js';
@@ -53,7 +54,9 @@ export class JsonWsClient {
     const frames = new Collector<ServerEvent>();
     socket.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('server sent a binary frame');
-      frames.push(parseFrame(textOf(data)));
+      const text = textOf(data);
+      // The node's keep-alive (every WS_HEARTBEAT_MS) is not a protocol event.
+      if (text !== STREAM_HEARTBEAT) frames.push(parseFrame(text));
     });
     // A refused upgrade, or a close before the first frame, fails the connect at once.
     const ended = new Promise<never>((_, reject) => {

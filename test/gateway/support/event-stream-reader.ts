@@ -1,4 +1,4 @@
-import { PUSHLET_CALLBACK, STREAM_HEARTBEAT, parseJson, parseServerEvent, type ServerEvent } from '@chat/protocol';
+import { HEARTBEAT_TYPE, PUSHLET_CALLBACK, STREAM_HEARTBEAT, parseJson, parseServerEvent, type ServerEvent } from '@chat/protocol';
 
 export type StreamKind = 'sse' | 'xhr-stream' | 'pushlet';
 
@@ -115,7 +115,8 @@ export class EventStreamReader {
             if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 2));
           }
           const data = fields.get('data');
-          if (data !== undefined) this.add(parseJson(data), fields.get('id'), fields.get('event'));
+          if (fields.get('event') === HEARTBEAT_TYPE) this.heartbeats += 1;
+          else if (data !== undefined) this.add(parseJson(data), fields.get('id'), fields.get('event'));
         }
         return rest;
       }

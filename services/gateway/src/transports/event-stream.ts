@@ -62,6 +62,7 @@ export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHea
       transport,
       identity,
       nick,
+      heartbeatMs: config.sseHeartbeatMs,
       output: {
         event: (event) => {
           const eventId = event.type === 'joined' ? encodeCursor(session.cursor()) : undefined;

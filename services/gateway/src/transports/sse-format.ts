@@ -1,3 +1,4 @@
+import { HEARTBEAT_TYPE, STREAM_HEARTBEAT } from '@chat/protocol';
 import type { StreamFormat } from './stream-format.js';
 
 /** One SSE event. `type` and `id` are ours (no CR/LF possible); `data` is JSON on one line. */
@@ -20,7 +21,8 @@ export const SSE_FORMAT: StreamFormat = {
   transport: 'sse',
   headers: SSE_HEADERS,
   preamble: `retry: ${RETRY_MS}\n\n`,
-  heartbeat: ': hb\n\n',
+  // A named event, not a `:` comment: EventSource hides comments from the page.
+  heartbeat: sseEvent(HEARTBEAT_TYPE, STREAM_HEARTBEAT),
   drainPrefix: `retry: ${DRAIN_RETRY_MS}\n\n`,
   requestCursor: (ctx) => ctx.get('last-event-id') || (typeof ctx.query.lastEventId === 'string' ? ctx.query.lastEventId : ''),
   reportsBadCursor: false,

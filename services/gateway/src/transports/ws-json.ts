@@ -39,13 +39,15 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
       },
     },
     onAbuse: () => closeFor(ws, 'rate_abuse'),
+    heartbeatMs: config.wsHeartbeatMs,
   });
   const outlet = new WsOutlet(ws, socket, coalescer.withWindow(config.writeBatchMs), config.sendBufferBytes, () => {
     metrics.slowConsumers.ws += 1;
     context.logger.warn({ session: session.id }, 'slow consumer disconnected');
   });
   const untrack = context.track({ transport: 'ws', drain: () => closeFor(ws, 'draining'), terminate: () => ws.terminate() });
-  heartbeat.watch(ws);
+  // Browsers never show pings to the page: JSON sockets also get a heartbeat frame the client can see.
+  heartbeat.watch(ws, socket);
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) {

@@ -145,6 +145,7 @@ export class BenchClient {
       case 'edit':
       case 'delete':
       case 'pong':
+      case 'heartbeat':
       case 'nick':
       case 'left':
         return;
