@@ -1,7 +1,7 @@
 import type { ChatClientEvents } from './client-events.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
-import { endpointsOf } from './endpoints.js';
+import { endpointsOf, type Endpoints } from './endpoints.js';
 import { EventRouter } from './event-router.js';
 import type { PendingSend } from './outbox.js';
 import { resolvePlatform, type EventSourceConstructor, type FetchFunction, type WebSocketConstructor } from './platform.js';
@@ -22,6 +22,12 @@ export interface ChatClientOptions {
   readonly nick?: string;
   /** A JWT when the server requires one. */
   readonly token?: string;
+  /**
+   * Called when the server refuses the token (missing, expired, wrongly signed): resolve a new
+   * token to connect with it, or reject to give up. Asked once per refusal; without it, or when
+   * the new token is refused too, the status becomes `unauthorized` and the client stops trying.
+   */
+  readonly getToken?: () => string | Promise<string>;
   /** Transports to use, best first; by default every one this platform has. */
   readonly transports?: readonly TransportName[];
   /** In Node: `WebSocket` from 'ws'. Browsers have their own. */
@@ -49,15 +55,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly sends: SendQueue;
   private readonly router: EventRouter;
   private readonly connection: Connection;
+  private endpoints: Endpoints;
 
   constructor(options: ChatClientOptions) {
     super();
-    const endpoints = endpointsOf(options.url, options.token);
+    const getToken = options.getToken;
+    this.endpoints = endpointsOf(options.url, options.token);
     const platform = resolvePlatform(options);
     const picker = new TransportPicker(options.transports ?? availableTransports(platform));
     this.roomList = [...new Set(options.rooms)];
     this.nickname = options.nick ?? '';
-    this.features = new RoomFeatures(endpoints, platform.fetch, () => this.nickname);
+    this.features = new RoomFeatures(() => this.endpoints, platform.fetch, () => this.nickname);
     this.sends = new SendQueue(this, {
       ready: () => this.connection.isConnected,
       write: (item) => this.connection.send(item),
@@ -70,7 +78,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       rejoin: (room) => this.connection.join(room),
     });
     this.connection = new Connection(
-      { endpoints, platform, picker, upgradeProbeMs: options.upgradeProbeMs ?? UPGRADE_PROBE_MS },
+      {
+        endpoints: () => this.endpoints,
+        platform,
+        picker,
+        upgradeProbeMs: options.upgradeProbeMs ?? UPGRADE_PROBE_MS,
+        ...(getToken ? { renewToken: () => this.renewToken(options.url, getToken) } : {}),
+      },
       {
         rooms: () => this.roomList,
         nick: () => this.nickname,
@@ -152,6 +166,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** The token `sub` of a signed-in member seen in presence, by nick. */
   userOf(nick: string): string | undefined {
     return this.router.userOf(nick);
+  }
+
+  /** Asks the application for a new token; true when it gave one (a different one). */
+  private async renewToken(url: string, getToken: () => string | Promise<string>): Promise<boolean> {
+    const token = await getToken();
+    if (typeof token !== 'string' || token === '' || token === this.endpoints.token) return false;
+    this.endpoints = endpointsOf(url, token);
+    return true;
   }
 
   private adoptNick(nick: string): void {

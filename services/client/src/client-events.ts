@@ -3,10 +3,12 @@ import type { RoomFeatureEvents } from './room-events.js';
 import type { TransportName } from './transport.js';
 
 export interface ConnectionStatus {
-  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+  /** `unauthorized`: the server refused the token (and `getToken` gave no better one); the client does not retry. */
+  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'stopped';
   readonly transport: TransportName;
   readonly node?: string;
   readonly retryInMs?: number;
+  /** Why the last attempt ended, named by the transport that answered: `long-poll: poll answered 503`. */
   readonly reason?: string;
 }
 

@@ -1,4 +1,5 @@
-import type { ServerEvent } from '@chat/protocol';
+import { DISCONNECTS, type ServerEvent } from '@chat/protocol';
+import { refusedToken } from './auth-check.js';
 import type { ClientEmitter, ConnectionStatus } from './client-events.js';
 import type { Endpoints } from './endpoints.js';
 import type { PendingSend } from './outbox.js';
@@ -17,11 +18,14 @@ export interface ConnectionHandlers {
 }
 
 export interface ConnectionSettings {
-  readonly endpoints: Endpoints;
+  /** Where to connect, with the current token. */
+  endpoints(): Endpoints;
   readonly platform: Platform;
   readonly picker: TransportPicker;
   /** While on a fallback, how often to check whether WebSocket works again. */
   readonly upgradeProbeMs: number;
+  /** After the server refused the token: get a new one (true) or give up (false). Asked once per refusal. */
+  readonly renewToken?: () => Promise<boolean>;
 }
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -38,6 +42,10 @@ export class Connection {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private upgradeTimer: ReturnType<typeof setInterval> | undefined;
   private status: ConnectionStatus;
+  /** The server refused our token for good: no reconnecting until stop() and start(). */
+  private refused = false;
+  /** A new token was asked for since the last ready connection. */
+  private renewed = false;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -60,6 +68,8 @@ export class Connection {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.refused = false;
+    this.renewed = false;
     globalThis.addEventListener?.('online', this.onOnline);
     globalThis.document?.addEventListener('visibilitychange', this.onOnline);
     this.connect();
@@ -95,7 +105,7 @@ export class Connection {
 
   /** Back online, or the tab is shown again: skip the rest of a backoff wait. */
   private readonly onOnline = (): void => {
-    if (this.connected || this.stopped || this.transport || globalThis.document?.visibilityState === 'hidden') return;
+    if (this.connected || this.stopped || this.refused || this.transport || globalThis.document?.visibilityState === 'hidden') return;
     clearTimeout(this.reconnectTimer);
     this.settings.picker.resetDelay();
     this.connect();
@@ -103,13 +113,13 @@ export class Connection {
 
   private connect(): void {
     const name = this.settings.picker.current;
-    const transport: Transport = createTransport(name, this.settings.endpoints, this.settings.platform, this.context, {
+    const transport: Transport = createTransport(name, this.settings.endpoints(), this.settings.platform, this.context, {
       onOpen: (node) => this.transport === transport && this.onOpen(name, node),
       onNode: (node) => this.transport === transport && this.setStatus({ ...this.status, node }),
       onEvent: (event) => this.transport === transport && this.handlers.onEvent(event),
       onPresenceSnapshot: (room, nicks) => this.transport === transport && this.handlers.onPresenceSnapshot(room, nicks),
       onInterrupted: (reason) => this.transport === transport && this.onInterrupted(reason),
-      onClose: (close) => this.transport === transport && this.onClose(close),
+      onClose: (close) => this.transport === transport && this.onClose(name, close),
     });
     this.transport = transport;
     this.setStatus({ state: this.status.state === 'stopped' ? 'connecting' : 'reconnecting', transport: name });
@@ -119,6 +129,7 @@ export class Connection {
   private onOpen(name: TransportName, node: string): void {
     this.settings.picker.opened();
     this.connected = true;
+    this.renewed = false;
     this.setStatus({ state: 'connected', transport: name, node });
     this.handlers.onReady();
     this.watchForUpgrade();
@@ -137,7 +148,7 @@ export class Connection {
     this.upgradeTimer = setInterval(() => {
       if (probing || !this.connected) return;
       probing = true;
-      void probeWebSocket(WebSocketClass, this.settings.endpoints.wsUrl, PROBE_TIMEOUT_MS).then((works) => {
+      void probeWebSocket(WebSocketClass, this.settings.endpoints().wsUrl, PROBE_TIMEOUT_MS).then((works) => {
         probing = false;
         if (works && !this.stopped && this.settings.picker.upgradeTarget === 'websocket') this.upgradeToBest();
       });
@@ -160,13 +171,48 @@ export class Connection {
     this.setStatus({ state: 'reconnecting', transport: this.status.transport, reason });
   }
 
-  private onClose(close: TransportClose): void {
+  private onClose(name: TransportName, close: TransportClose): void {
     this.transport = undefined;
     this.connected = false;
     if (this.stopped) return;
+    if (close.code === DISCONNECTS.unauthorized.closeCode) {
+      void this.onUnauthorized(name, close.reason);
+    } else if (!close.opened) {
+      // Refused before it was ready: if for the token, no other transport will do better.
+      const endpoints = this.settings.endpoints();
+      void refusedToken(this.settings.platform.fetch, endpoints, this.context.rooms()[0] ?? 'lobby').then((reason) => {
+        if (this.stopped || this.transport) return;
+        if (reason === undefined) this.reconnectAfter(name, close);
+        else void this.onUnauthorized('http', reason);
+      });
+    } else {
+      this.reconnectAfter(name, close);
+    }
+  }
+
+  private reconnectAfter(name: TransportName, close: TransportClose): void {
     const next = this.settings.picker.afterClose(close);
-    this.setStatus({ state: 'reconnecting', transport: next.transport, retryInMs: next.delayMs, reason: close.reason });
+    // The reason is the closed transport's; the status names the next one to be tried.
+    this.setStatus({ state: 'reconnecting', transport: next.transport, retryInMs: next.delayMs, reason: `${name}: ${close.reason}` });
     this.reconnectTimer = setTimeout(() => this.connect(), next.delayMs);
+  }
+
+  /** The server refused the token: ask for a new one once, else stop trying and say why. */
+  private async onUnauthorized(answeredBy: string, reason: string): Promise<void> {
+    clearInterval(this.upgradeTimer);
+    const renew = this.settings.renewToken;
+    if (renew && !this.renewed) {
+      this.renewed = true;
+      const renewedToken = await renew().catch(() => false);
+      if (this.stopped || this.transport) return;
+      if (renewedToken) {
+        this.settings.picker.upgrade();
+        this.connect();
+        return;
+      }
+    }
+    this.refused = true;
+    this.setStatus({ state: 'unauthorized', transport: this.status.transport, reason: `${answeredBy}: ${reason}` });
   }
 
   private setStatus(status: ConnectionStatus): void {

@@ -109,7 +109,8 @@ export class EventRouter {
     const result = this.positions.applyJoined(event);
     this.presence.reset(event.room, event.presence.map((member) => member.nick));
     for (const member of event.presence) if (member.user !== undefined) this.users.set(member.nick, member.user);
-    for (const message of result.fresh) emitEntry(this.emitter, { ...message, room: event.room });
+    // A first page is folded: a deleted message there was never shown, so there is nothing to show or remove.
+    for (const message of result.fresh) if (message.deleted !== true) emitEntry(this.emitter, { ...message, room: event.room });
     this.emitter.emit('presence', { room: event.room, nicks: this.presence.nicks(event.room) });
     if (event.occupancy !== undefined) this.emitter.emit('occupancy', { room: event.room, count: event.occupancy });
     if (event.read !== undefined && event.unread !== undefined) this.emitter.emit('unread', { room: event.room, read: event.read, unread: event.unread });

@@ -48,11 +48,20 @@ export class RoomFeatures {
   /** `room/offset` → the author key its send carried: without auth, the proof an edit or delete needs. */
   private readonly authorKeys = new Map<string, string>();
 
+  private readonly endpointsNow: () => Endpoints;
+
+  /** `endpoints`: fixed, or read at each call (the client's token can change). */
   constructor(
-    private readonly endpoints: Endpoints,
+    endpoints: Endpoints | (() => Endpoints),
     private readonly fetch: FetchFunction,
     private readonly nick: () => string,
-  ) {}
+  ) {
+    this.endpointsNow = typeof endpoints === 'function' ? endpoints : () => endpoints;
+  }
+
+  private get endpoints(): Endpoints {
+    return this.endpointsNow();
+  }
 
   /** Tells the others you are typing; at most once a second per room (extra calls do nothing). */
   async typing(room: string): Promise<void> {
