@@ -8,7 +8,8 @@ import { OutboxView } from './outbox-view.js';
 import { PresenceView } from './presence-view.js';
 import { RoomsView } from './rooms-view.js';
 import { ReadTracker } from './read-tracker.js';
-import { initialNick, initialRoom, initialToken, rememberNick, serverAddress, serverUrl, showRoomInUrl, subjectOf } from './settings.js';
+import { initialNick, initialRoom, initialToken, rememberNick, rememberToken, serverAddress, serverUrl, showRoomInUrl, subjectOf } from './settings.js';
+import { SignInView } from './signin-view.js';
 import { StatusView } from './status-view.js';
 import { TypingView } from './typing-view.js';
 
@@ -46,6 +47,10 @@ export function startChatPage(): ChatClient {
   };
   const outbox = new OutboxView(byId('pending', HTMLOListElement), (cid) => client.discard(cid));
   const notice = new NoticeView(byId('notice', HTMLElement), byId('notice-text', HTMLElement), byId('notice-dismiss', HTMLButtonElement), () => current);
+  const signIn = new SignInView((pasted) => {
+    rememberToken(pasted);
+    location.reload();
+  });
   const tabs = new RoomsView(byId('room-tabs', HTMLUListElement), { select: (room) => show(room), leave: (room) => leave(room) });
 
   function roomMessages(room: string): RoomMessages {
@@ -133,9 +138,16 @@ export function startChatPage(): ChatClient {
     else tabs.render(client.rooms, current);
   }
 
-  client.on('status', (value) => status.show(value));
+  client.on('status', (value) => {
+    status.show(value);
+    if (value.state !== 'unauthorized') return;
+    // A refused token is of no more use; the panel asks for another.
+    if (token !== undefined) rememberToken(undefined);
+    signIn.show(token !== undefined, value.reason);
+  });
   client.on('message', (message) => {
-    const stick = message.room === current && nearBottom();
+    // Your own send always comes into view; others' only when you are reading the newest.
+    const stick = message.room === current && (message.nick === client.nick || nearBottom());
     roomMessages(message.room).add(message, client.nick);
     typing.stopped(message.room, message.nick);
     if (message.room !== current) {
@@ -156,8 +168,9 @@ export function startChatPage(): ChatClient {
   });
   client.on('unread', ({ room, read, unread }) => {
     reads.known(room, read);
-    if (unread > 0) roomMessages(room).markUnreadFrom(read);
-    if (room !== current) tabs.setUnread(room, unread);
+    // Your own messages are never unread to you, wherever the stored position is.
+    const ownAfter = unread > 0 ? roomMessages(room).markUnreadFrom(read, client.nick) : 0;
+    if (room !== current) tabs.setUnread(room, unread - ownAfter);
     tabs.render(client.rooms, current);
     if (room === current) markShownRead();
   });

@@ -81,16 +81,22 @@ export class RoomMessages {
     else if (!item.classList.contains('deleted')) this.showEdited(item, entry.text);
   }
 
-  /** Shows where unread messages begin: before the first message after `read`. */
-  markUnreadFrom(read: number): void {
+  /**
+   * Shows where unread messages begin: before the first message after `read` that someone else
+   * wrote (your own are never unread). Returns how many of yours follow `read` on screen.
+   */
+  markUnreadFrom(read: number, ownNick: string): number {
     this.list.querySelector('li.unread-marker')?.remove();
-    const first = [...this.list.querySelectorAll<HTMLElement>('li.msg')].find((item) => Number(item.dataset.offset) > read);
-    if (!first) return;
+    const after = [...this.list.querySelectorAll<HTMLElement>('li.msg')].filter((item) => Number(item.dataset.offset) > read);
+    const own = after.filter((item) => item.querySelector('.nick')?.textContent === ownNick).length;
+    const first = after.find((item) => item.querySelector('.nick')?.textContent !== ownNick);
+    if (!first) return own;
     const marker = el('li', 'unread-marker', 'new messages');
     marker.setAttribute('aria-label', 'unread messages begin here');
     marker.dataset.rank = first.dataset.rank ?? '0';
-    marker.dataset.offset = String(read);
+    marker.dataset.offset = String(Number(first.dataset.offset) - 1);
     this.list.insertBefore(marker, first);
+    return own;
   }
 
   /** The offset of the oldest message shown (to load what came before it). */

@@ -69,6 +69,12 @@ export function initialToken(): string | undefined {
   return storage('session')?.getItem(TOKEN_KEY) ?? undefined;
 }
 
+/** Keeps a token the user pasted (for this tab), or forgets one the server refused. */
+export function rememberToken(token: string | undefined): void {
+  if (token === undefined) storage('session')?.removeItem(TOKEN_KEY);
+  else storage('session')?.setItem(TOKEN_KEY, token);
+}
+
 /** The `sub` of a JWT, read without verifying it (the server verifies; the page only needs the name). */
 export function subjectOf(token: string): string | undefined {
   try {

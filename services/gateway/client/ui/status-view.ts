@@ -34,6 +34,10 @@ export class StatusView {
         if (status.reason) parts.push(status.reason);
         break;
       }
+      case 'unauthorized':
+        parts.push('not signed in');
+        if (status.reason) parts.push(status.reason);
+        break;
       case 'stopped':
         parts.push('disconnected');
         break;
