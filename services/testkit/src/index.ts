@@ -11,4 +11,4 @@ export { textOf, describeError } from './text.js';
 export { checkDelivery, conflictingAcks, sumReports, parseTrafficEvent, postMessage, MessageLog, RoamingClient, startSteadySender } from './traffic/index.js';
 export type { Ack, DeliveryReport, TrafficEvent, Reconnect, SendRun } from './traffic/index.js';
 export { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
-export { StallRelay, type RelayTarget } from './stall-relay.js';
+export { StallRelay, type RelayTarget, type StallOptions } from './stall-relay.js';

@@ -11,6 +11,16 @@ interface Pair {
   readonly client: Socket;
   readonly upstream: Socket;
   stalled: boolean;
+  /** When a byte last went either way. */
+  lastActivity: number;
+}
+
+export interface StallOptions {
+  /**
+   * Leaves alone connections over which nothing went for at least this long (idle keep-alive
+   * sockets a browser keeps for later requests), stalling only those in use. Default: none spared.
+   */
+  readonly spareIdleMs?: number;
 }
 
 /**
@@ -54,10 +64,11 @@ export class StallRelay {
   }
 
   /** Stops forwarding on every open connection, both ways, leaving them open; returns how many. */
-  stall(): number {
+  stall({ spareIdleMs = Number.POSITIVE_INFINITY }: StallOptions = {}): number {
     let count = 0;
+    const now = Date.now();
     for (const pair of this.pairs) {
-      if (pair.stalled) continue;
+      if (pair.stalled || now - pair.lastActivity >= spareIdleMs) continue;
       pair.stalled = true;
       count++;
       // Unread bytes stay in the kernel's buffers: each sender sees a full window, never an error.
@@ -81,10 +92,11 @@ export class StallRelay {
 
   private relay(client: Socket, target: RelayTarget): void {
     const upstream = connect({ host: target.host, port: target.port });
-    const pair: Pair = { client, upstream, stalled: false };
+    const pair: Pair = { client, upstream, stalled: false, lastActivity: Date.now() };
     this.pairs.add(pair);
     for (const socket of [client, upstream]) {
       socket.setNoDelay(true);
+      socket.on('data', () => (pair.lastActivity = Date.now()));
       socket.on('error', () => undefined);
       socket.once('close', () => {
         // A stalled connection forwards no end either: its other side stays open until close().

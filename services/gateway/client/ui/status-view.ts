@@ -3,6 +3,8 @@ import type { ConnectionStatus } from '@chat/client';
 /** The connection status line: state, transport and node, also as data attributes for tools. */
 export class StatusView {
   private flashTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A connection that worked went away (closed, or silent past its heartbeat) and is not back yet. */
+  private lost = false;
 
   constructor(
     private readonly line: HTMLElement,
@@ -21,6 +23,7 @@ export class StatusView {
 
   show(status: ConnectionStatus): void {
     const parts: string[] = [];
+    this.lost = status.state === 'reconnecting' && (this.lost || this.line.dataset.state === 'connected');
     switch (status.state) {
       case 'connected':
         parts.push(`connected via ${status.transport}`, `node ${status.node ?? 'unknown'}`);
@@ -30,7 +33,7 @@ export class StatusView {
         break;
       case 'reconnecting': {
         const wait = status.retryInMs !== undefined && status.retryInMs > 0 ? ` in ${(status.retryInMs / 1000).toFixed(1)} s` : '';
-        parts.push(`reconnecting via ${status.transport}${wait}`);
+        parts.push(`${this.lost ? 'connection lost, ' : ''}reconnecting via ${status.transport}${wait}`);
         if (status.reason) parts.push(status.reason);
         break;
       }
