@@ -65,7 +65,7 @@ describe('claims: what a verified token makes of its holder', () => {
     expect(moderator.admin).toBeUndefined();
     expect(moderator.mayUseRoom('team-a')).toBe(true);
     expect(moderator.mayUseRoom('lobby')).toBe(false);
-    const plain = await authenticator.identify(forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'pat', admin: 'yes', mod: 1 }, SECRET));
+    const plain = await authenticator.identify(forgeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'pat', admin: 'yes', mod: 1, exp: Math.floor(Date.now() / 1000) + 600 }, SECRET));
     expect(plain).toMatchObject({ user: 'pat', nick: 'pat' });
     expect(plain.admin ?? plain.mod).toBeUndefined();
   });

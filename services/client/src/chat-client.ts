@@ -3,6 +3,7 @@ import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { endpointsOf, type Endpoints } from './endpoints.js';
 import { EventRouter } from './event-router.js';
+import { TokenKeeper } from './token-keeper.js';
 import type { PendingSend } from './outbox.js';
 import { resolvePlatform, type EventSourceConstructor, type FetchFunction, type WebSocketConstructor } from './platform.js';
 import { RoomFeatures } from './room-features.js';
@@ -23,9 +24,11 @@ export interface ChatClientOptions {
   /** A JWT when the server requires one. */
   readonly token?: string;
   /**
-   * Called when the server refuses the token (missing, expired, wrongly signed): resolve a new
-   * token to connect with it, or reject to give up. Asked once per refusal; without it, or when
-   * the new token is refused too, the status becomes `unauthorized` and the client stops trying.
+   * Called when the server refuses the token (missing, expired, wrongly signed) or ended a
+   * connection at its `exp` (`token_expired`): resolve a new token to connect with it, or reject to
+   * give up. Asked once per refusal; without it, or when the new token is refused too, the status
+   * becomes `unauthorized` and the client stops trying. Also asked shortly before the token's
+   * `exp`, so that a WebSocket is refreshed in place (a `refresh` frame) and never ends.
    */
   readonly getToken?: () => string | Promise<string>;
   /** Transports to use, best first; by default every one this platform has. */
@@ -56,6 +59,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly router: EventRouter;
   private readonly connection: Connection;
   private endpoints: Endpoints;
+  private readonly tokens: TokenKeeper;
 
   constructor(options: ChatClientOptions) {
     super();
@@ -66,6 +70,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.roomList = [...new Set(options.rooms)];
     this.nickname = options.nick ?? '';
     this.features = new RoomFeatures(() => this.endpoints, platform.fetch, () => this.nickname);
+    this.tokens = new TokenKeeper(() => this.endpoints.token, getToken, (token) => {
+      this.endpoints = endpointsOf(options.url, token);
+      this.connection.refreshToken(token);
+    });
     this.sends = new SendQueue(this, {
       ready: () => this.connection.isConnected,
       write: (item) => this.connection.send(item),
@@ -84,6 +92,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         picker,
         upgradeProbeMs: options.upgradeProbeMs ?? UPGRADE_PROBE_MS,
         ...(getToken ? { renewToken: () => this.renewToken(options.url, getToken) } : {}),
+        tokenFresh: () => this.tokens.isFresh(),
       },
       {
         rooms: () => this.roomList,
@@ -114,11 +123,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   start(): void {
     this.sends.start();
+    this.tokens.start();
     this.connection.start();
   }
 
   stop(): void {
     this.sends.stop();
+    this.tokens.stop();
     this.connection.stop();
   }
 

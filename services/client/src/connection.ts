@@ -26,6 +26,8 @@ export interface ConnectionSettings {
   readonly upgradeProbeMs: number;
   /** After the server refused the token: get a new one (true) or give up (false). Asked once per refusal. */
   readonly renewToken?: () => Promise<boolean>;
+  /** Whether the current token is still good (renewed ahead of the exp a connection ended at). */
+  readonly tokenFresh?: () => boolean;
 }
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -46,6 +48,8 @@ export class Connection {
   private refused = false;
   /** A new token was asked for since the last ready connection. */
   private renewed = false;
+  /** The server said the current transport's token expired (a stream's `error token_expired`). */
+  private tokenExpired = false;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -103,6 +107,11 @@ export class Connection {
     this.transport?.send(item);
   }
 
+  /** A renewed token for the open connection (a WebSocket refreshes in place). */
+  refreshToken(token: string): void {
+    this.transport?.refresh?.(token);
+  }
+
   /** Back online, or the tab is shown again: skip the rest of a backoff wait. */
   private readonly onOnline = (): void => {
     if (this.connected || this.stopped || this.refused || this.transport || globalThis.document?.visibilityState === 'hidden') return;
@@ -116,12 +125,17 @@ export class Connection {
     const transport: Transport = createTransport(name, this.settings.endpoints(), this.settings.platform, this.context, {
       onOpen: (node) => this.transport === transport && this.onOpen(name, node),
       onNode: (node) => this.transport === transport && this.setStatus({ ...this.status, node }),
-      onEvent: (event) => this.transport === transport && this.handlers.onEvent(event),
+      onEvent: (event) => {
+        if (this.transport !== transport) return;
+        if (event.type === 'error' && event.code === 'token_expired') this.tokenExpired = true;
+        this.handlers.onEvent(event);
+      },
       onPresenceSnapshot: (room, nicks) => this.transport === transport && this.handlers.onPresenceSnapshot(room, nicks),
       onInterrupted: (reason) => this.transport === transport && this.onInterrupted(reason),
       onClose: (close) => this.transport === transport && this.onClose(name, close),
     });
     this.transport = transport;
+    this.tokenExpired = false;
     this.setStatus({ state: this.status.state === 'stopped' ? 'connecting' : 'reconnecting', transport: name });
     transport.start();
   }
@@ -175,7 +189,11 @@ export class Connection {
     this.transport = undefined;
     this.connected = false;
     if (this.stopped) return;
-    if (close.code === DISCONNECTS.unauthorized.closeCode) {
+    if (close.code === DISCONNECTS.token_expired.closeCode || this.tokenExpired) {
+      // Ended at its token's exp: reopen at once with the token renewed ahead, else ask for one.
+      if (this.settings.tokenFresh?.() === true) this.reconnectAfter(name, { ...close, opened: true, reconnect: 'now' });
+      else void this.onUnauthorized(name, close.reason);
+    } else if (close.code === DISCONNECTS.unauthorized.closeCode) {
       void this.onUnauthorized(name, close.reason);
     } else if (!close.opened) {
       // Refused before it was ready: if for the token, no other transport will do better.

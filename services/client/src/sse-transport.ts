@@ -110,6 +110,8 @@ export class SseTransport implements Transport {
       this.handlers.onOpen(parsed.node);
     }
     this.handlers.onEvent(parsed);
+    // The stream ended at its token's exp: reopening it with the same URL would only be refused.
+    if (parsed.type === 'error' && parsed.code === 'token_expired') this.finish('token expired');
   }
 
   private onConnectionError(source: EventSourceLike): void {

@@ -47,6 +47,8 @@ export interface Transport {
   setNick(nick: string): void;
   /** Sends or re-sends; the outcome arrives as an `ack` or an `error` event carrying the cid. */
   send(item: PendingSend): void;
+  /** Hands the open connection a renewed token (WebSocket: a `refresh` frame); streams reopen instead. */
+  refresh?(token: string): void;
   close(): void;
 }
 

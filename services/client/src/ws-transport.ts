@@ -65,6 +65,10 @@ export class WebSocketTransport implements Transport {
     this.write({ type: 'send', room: item.room, text: item.text, cid: item.cid, key: item.key });
   }
 
+  refresh(token: string): void {
+    this.write({ type: 'refresh', token });
+  }
+
   close(): void {
     this.closed = true;
     this.stopTimers();

@@ -79,6 +79,7 @@ const schema = z.object({
   AUTH_PUBLIC_KEY_FILE: publicKeyFile.optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: list,
+  AUTH_REQUIRE_EXP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true').transform((value) => value === 'true'),
   TRUSTED_PROXIES: list,
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
@@ -134,6 +135,7 @@ function toAuthSettings(env: Env): AuthSettings {
   }
   return {
     jwksCooldownMs: env.AUTH_JWKS_COOLDOWN_MS,
+    requireExp: env.AUTH_REQUIRE_EXP,
     ...(env.AUTH_SECRET === undefined ? {} : { secret: env.AUTH_SECRET }),
     ...(env.AUTH_JWKS_URL === undefined ? {} : { jwksUrl: env.AUTH_JWKS_URL }),
     ...(env.AUTH_PUBLIC_KEY_FILE === undefined ? {} : { publicKey: env.AUTH_PUBLIC_KEY_FILE }),

@@ -19,6 +19,8 @@ export interface SessionSettings {
   readonly onAbuse?: () => void;
   /** The transport's heartbeat interval, announced in `welcome` so the client can hold the stream to it. */
   readonly heartbeatMs?: number;
+  /** Takes a newer token (`refresh` frames), for transports that carry client frames. */
+  readonly refreshToken?: (token: string) => Promise<number>;
 }
 
 /** The one way a node makes a session: every transport gets the same limits, rules and metrics. */
@@ -48,6 +50,7 @@ export function openChatSession(context: GatewayContext, settings: SessionSettin
     ...(sharedSendLimit ? { sharedSendLimit } : {}),
     ...(settings.announce === undefined ? {} : { announce: settings.announce }),
     ...(settings.onAbuse ? { onAbuse: settings.onAbuse } : {}),
+    ...(settings.refreshToken ? { refreshToken: settings.refreshToken } : {}),
     output: {
       event: (event) => {
         if (event.type === 'error') metrics.clientError(event.code);

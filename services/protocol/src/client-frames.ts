@@ -61,6 +61,11 @@ export interface DeleteFrame {
   /** Without auth: the key the message's send was acked with. */
   readonly key?: string;
 }
+/** A newer token for this connection, before its token expires (answered `refreshed {exp}`). */
+export interface RefreshFrame {
+  readonly type: 'refresh';
+  readonly token: string;
+}
 /** Asks for messages below `before` (newest `limit`, oldest first). */
 export interface HistoryFrame {
   readonly type: 'history';
@@ -69,7 +74,7 @@ export interface HistoryFrame {
   readonly limit?: number;
 }
 
-export type ClientFrame = JoinFrame | LeaveFrame | SendFrame | NickFrame | PingFrame | TypingFrame | ReadFrame | EditFrame | DeleteFrame | HistoryFrame;
+export type ClientFrame = JoinFrame | LeaveFrame | SendFrame | NickFrame | PingFrame | TypingFrame | ReadFrame | EditFrame | DeleteFrame | HistoryFrame | RefreshFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 /**
@@ -86,7 +91,8 @@ export type UncheckedClientFrame =
   | { readonly type: 'read'; readonly room: unknown; readonly offset: number }
   | { readonly type: 'edit'; readonly room: unknown; readonly offset: number; readonly text: unknown; readonly cid?: unknown; readonly key?: unknown }
   | { readonly type: 'delete'; readonly room: unknown; readonly offset: number; readonly cid?: unknown; readonly key?: unknown }
-  | { readonly type: 'history'; readonly room: unknown; readonly before: number; readonly limit?: number };
+  | { readonly type: 'history'; readonly room: unknown; readonly before: number; readonly limit?: number }
+  | { readonly type: 'refresh'; readonly token: string };
 
 /** Most messages one history page holds; the default is HISTORY_PAGE_DEFAULT. */
 export const HISTORY_PAGE_MAX = 1000;
@@ -150,6 +156,9 @@ export function parseClientFrame(text: string): UncheckedClientFrame {
       return { type: 'edit', room: value.room, offset: validateOffset(value.offset, 'offset'), text: value.text, cid: value.cid, key: value.key };
     case 'delete':
       return { type: 'delete', room: value.room, offset: validateOffset(value.offset, 'offset'), cid: value.cid, key: value.key };
+    case 'refresh':
+      if (typeof value.token !== 'string' || value.token.length === 0 || value.token.length > 8192) throw new ChatError('bad_request', 'refresh needs a token (a string of at most 8192 characters)');
+      return { type: 'refresh', token: value.token };
     case 'history': {
       const limit = validateHistoryLimit(value.limit);
       return { type: 'history', room: value.room, before: validateOffset(value.before, 'before'), limit };

@@ -16,6 +16,7 @@ export const ERRORS = {
   too_many_rooms: { status: 400, retry: false },
   binary_not_supported: { status: 400, retry: false },
   unauthorized: { status: 401, retry: false },
+  token_expired: { status: 401, retry: false },
   forbidden: { status: 403, retry: false },
   not_found: { status: 404, retry: false },
   method_not_allowed: { status: 405, retry: false },
@@ -59,6 +60,8 @@ export const DISCONNECTS = {
   frame_too_big: { code: 'frame_too_big', closeCode: 1009, reason: 'frame too big', reconnect: 'backoff' },
   draining: { code: 'draining', closeCode: 1012, reason: 'node draining, reconnect elsewhere', reconnect: 'now' },
   unauthorized: { code: 'unauthorized', closeCode: 4001, reason: 'unauthorized', reconnect: 'never' },
+  /** The connection's token reached its `exp` without a `refresh`: reconnect with a new token. */
+  token_expired: { code: 'token_expired', closeCode: 4002, reason: 'token expired', reconnect: 'now' },
   slow_consumer: { code: 'rate_limited', closeCode: 4008, reason: 'slow consumer: outgoing buffer full', reconnect: 'backoff' },
   rate_abuse: { code: 'rate_limited', closeCode: 4029, reason: 'rate limit abuse', reconnect: 'backoff' },
 } as const satisfies Record<string, DisconnectSpec>;

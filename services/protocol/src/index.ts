@@ -7,7 +7,7 @@ export { encodeCursor, decodeCursor, type Cursor } from './cursor.js';
 export { parseLineCommand, formatOutput, formatEditedOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
 export { parseClientFrame, validateOffset, validateHistoryLimit, HISTORY_PAGE_MAX, HISTORY_PAGE_DEFAULT } from './client-frames.js';
 export type { ClientFrame, ClientFrameType, UncheckedClientFrame, JoinFrame, LeaveFrame, SendFrame, NickFrame, PingFrame } from './client-frames.js';
-export type { TypingFrame, ReadFrame, EditFrame, DeleteFrame, HistoryFrame } from './client-frames.js';
+export type { TypingFrame, ReadFrame, EditFrame, DeleteFrame, HistoryFrame, RefreshFrame } from './client-frames.js';
 export { messageEvent, encodeServerEvent, PRESENCE_LIST_MAX } from './server-events.js';
 export type {
   ServerEvent,
@@ -21,6 +21,7 @@ export type {
   LeftEvent,
   NickEvent,
   PongEvent,
+  RefreshedEvent,
   ErrorEvent,
   EditEvent,
   DeleteEvent,

@@ -126,6 +126,8 @@ export function parseServerEvent(value: unknown, hint?: string): ServerEvent | u
     }
     case 'ack':
       return parseAck(value);
+    case 'refreshed':
+      return isFiniteNumber(value.exp) ? { type, exp: value.exp } : undefined;
     case 'error':
       return parseError(value);
     case 'left':

@@ -127,6 +127,12 @@ export interface PongEvent {
   readonly type: 'pong';
 }
 
+/** The answer to `refresh`: the connection now lasts until the new token's `exp` (seconds since the epoch). */
+export interface RefreshedEvent {
+  readonly type: 'refreshed';
+  readonly exp: number;
+}
+
 /** An error about one frame; the connection stays open. `for` names the frame type it is about. */
 export interface ErrorEvent {
   readonly type: 'error';
@@ -153,6 +159,7 @@ export type ServerEvent =
   | LeftEvent
   | NickEvent
   | PongEvent
+  | RefreshedEvent
   | ErrorEvent;
 
 export type ServerEventType = ServerEvent['type'];

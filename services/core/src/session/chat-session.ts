@@ -69,6 +69,8 @@ export interface ChatSessionOptions {
   /** Whether joins show this session in presence. */
   readonly announce?: boolean;
   readonly onAbuse?: () => void;
+  /** Takes a newer token for this connection and resolves its `exp` (seconds); absent without auth. */
+  readonly refreshToken?: (token: string) => Promise<number>;
   /** Observes every client command, e.g. for metrics. */
   readonly onCommand?: (type: ClientFrameType | 'invalid') => void;
 }
@@ -244,6 +246,11 @@ export class ChatSession implements HubMember {
         return this.amend('edit', frame.room, frame.offset, frame.text, frame.cid, frame.key);
       case 'delete':
         return this.amend('delete', frame.room, frame.offset, undefined, frame.cid, frame.key);
+      case 'refresh': {
+        if (!this.options.refreshToken) throw new ChatError('bad_request', 'nothing to refresh: this connection has no token');
+        this.options.output.event({ type: 'refreshed', exp: await this.options.refreshToken(frame.token) });
+        return;
+      }
       case 'history': {
         const room = this.authorize(frame.room);
         const limit = validateHistoryLimit(frame.limit);

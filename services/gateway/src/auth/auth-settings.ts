@@ -23,6 +23,8 @@ export interface AuthSettings {
   readonly issuer?: string;
   /** The token's `aud` must name one of these. */
   readonly audience?: readonly string[];
+  /** Tokens without `exp` are refused (AUTH_REQUIRE_EXP, default true). */
+  readonly requireExp?: boolean;
 }
 
 /** Whether these settings ask every client for a token. */

@@ -19,7 +19,10 @@ export function createAuthenticator(settings: AuthSettings, onKeysUnavailable?: 
     required: true,
     identify: async (token) => {
       if (!token) throw new ChatError('unauthorized', 'a token is required (Authorization: Bearer or ?token=)');
-      return identityFromClaims(await verify(token));
+      const claims = await verify(token);
+      // A token without exp would hold a connection open forever.
+      if (claims.exp === undefined && settings.requireExp !== false) throw new ChatError('unauthorized', 'token has no exp (AUTH_REQUIRE_EXP)');
+      return identityFromClaims(claims);
     },
   };
 }

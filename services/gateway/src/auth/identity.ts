@@ -11,6 +11,8 @@ export interface Identity {
   readonly admin?: boolean;
   /** The token has `"mod": true`: a moderator, who may edit and delete others' messages. */
   readonly mod?: boolean;
+  /** The token's `exp` in milliseconds since the epoch: a connection on it ends then unless refreshed. */
+  readonly expiresAt?: number;
   mayUseRoom(room: string): boolean;
 }
 
@@ -43,6 +45,7 @@ export function identityFromClaims(claims: TokenClaims): Identity {
     nick,
     ...(claims.admin === true ? { admin: true } : {}),
     ...(claims.mod === true ? { mod: true } : {}),
+    ...(claims.exp === undefined ? {} : { expiresAt: claims.exp * 1000 }),
     mayUseRoom: (room) => patterns.some((pattern) => pattern.test(room)),
   };
 }

@@ -16,9 +16,13 @@ export interface TokenClaims {
   readonly mod?: boolean;
 }
 
-/** Mints an HS256 token, e.g. for the operator CLI and tests. */
+/** A minted token without an `exp` of its own lasts this long. */
+const DEFAULT_LIFETIME_S = 3600;
+
+/** Mints an HS256 token, e.g. for the operator CLI and tests; `exp` defaults to an hour from now. */
 export function signToken(claims: TokenClaims, secret: string): Promise<string> {
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+  const exp = claims.exp ?? Math.floor(Date.now() / 1000) + DEFAULT_LIFETIME_S;
+  return new SignJWT({ ...claims, exp }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
 
 const unauthorized = (message: string): ChatError => new ChatError('unauthorized', message);

@@ -1,6 +1,7 @@
-import { ChatError, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type ErrorEvent } from '@chat/protocol';
+import { ChatError, DISCONNECTS, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type ErrorEvent } from '@chat/protocol';
 import type { Context } from 'koa';
 import { admit } from '../admission.js';
+import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
 import { requestedNick } from './request-nick.js';
@@ -85,7 +86,13 @@ export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHea
       terminate: () => response.destroy(),
     });
     const unwatch = heartbeat.add(response, format.heartbeat);
+    // A stream cannot be refreshed: it ends at the token's exp, and the client reopens it with a new token.
+    const lease = new TokenLease(identity, (token) => context.authenticate(token), () => {
+      write(errorEvent({ type: 'error', code: 'token_expired', message: DISCONNECTS.token_expired.reason }));
+      end();
+    });
     response.once('close', () => {
+      lease.stop();
       ended = true;
       release();
       unwatch();

@@ -117,7 +117,9 @@ export function pollHandler(context: GatewayContext) {
         const reader = identity.user ?? collector.nick;
         return context.hub.join(room, collector, since ? { since, announce: false, reader } : { announce: false, reader });
       }));
-      if (given) await collector.waitForEvents(timeoutS * 1000, abort.signal);
+      // A poll ends by its token's exp at the latest; the next one needs a new token.
+      const untilExpiry = identity.expiresAt === undefined ? Number.POSITIVE_INFINITY : identity.expiresAt - Date.now();
+      if (given) await collector.waitForEvents(Math.min(timeoutS * 1000, untilExpiry), abort.signal);
     } finally {
       collector.stop();
       release();

@@ -3,6 +3,7 @@ import { type MessageEnvelope } from '@chat/core';
 import { ChatError, DISCONNECTS, formatNotice } from '@chat/protocol';
 import { admitSocket } from '../admission.js';
 import { ANONYMOUS, type Identity } from '../auth/identity.js';
+import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import type { IdleTicker } from './idle-ticker.js';
 import { LineReader } from './line-reader.js';
@@ -89,6 +90,10 @@ export class TcpGateway {
         abuse: () => socket.end(`${formatNotice(`disconnected: ${DISCONNECTS.rate_abuse.reason}`)}\n`, () => socket.destroy()),
       }, identity);
       session = opened;
+      const lease = new TokenLease(identity, (token) => this.context.authenticate(token), () => {
+        socket.end(`${formatNotice(`disconnected: ${DISCONNECTS.token_expired.reason}`)}\n`, () => socket.destroy());
+      });
+      socket.once('close', () => lease.stop());
       unwatchIdle = this.ticker.add(opened);
       void opened.start();
       return opened;

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { DISCONNECTS, encodeServerEvent } from '@chat/protocol';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../auth/identity.js';
+import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
 import { wsFrameOf } from './frame-cache.js';
@@ -28,6 +29,7 @@ export function closeFor(ws: WebSocket, cause: keyof typeof DISCONNECTS): void {
 /** Serves the JSON protocol (DESIGN 2.3) on one WebSocket. */
 export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, heartbeat, identity, nick }: WsAttachment): void {
   const { metrics, config } = context;
+  const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
   const session = openChatSession(context, {
     transport: 'ws',
     identity,
@@ -40,6 +42,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     },
     onAbuse: () => closeFor(ws, 'rate_abuse'),
     heartbeatMs: config.wsHeartbeatMs,
+    refreshToken: lease.refresh,
   });
   const outlet = new WsOutlet(ws, socket, coalescer.withWindow(config.writeBatchMs), config.sendBufferBytes, () => {
     metrics.slowConsumers.ws += 1;
@@ -59,6 +62,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
   });
   ws.on('error', (error) => context.logger.debug({ session: session.id, err: error.message }, 'websocket error'));
   ws.once('close', () => {
+    lease.stop();
     // Tracked until its presence is removed, so a drain does not stop the broker under it.
     void session.close().finally(untrack);
   });

@@ -1,3 +1,4 @@
+import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { wsLineFrameOf } from './frame-cache.js';
 import type { IdleTicker } from './idle-ticker.js';
@@ -21,12 +22,14 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
   }, identity);
   const untrack = context.track({ transport: 'ws_line', drain: () => closeFor(ws, 'draining'), terminate: () => ws.terminate() });
   const unwatchIdle = ticker.add(session);
+  const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
   heartbeat.watch(ws);
   ws.on('message', (data) => {
     void session.handleLine(textOf(data));
   });
   ws.on('error', () => undefined);
   ws.once('close', () => {
+    lease.stop();
     unwatchIdle();
     // Tracked until its presence is removed, so a drain does not stop the broker under it.
     void session.close().finally(untrack);
