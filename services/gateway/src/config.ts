@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { RedisBrokerOptions } from '@chat/core';
 import { readPublicKeyFile, type AuthSettings, type PublicKeyPem } from './auth/auth-settings.js';
+import { pusherSettings, type PusherSettings } from './pusher/pusher-settings.js';
 
 type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
 
@@ -91,6 +92,14 @@ const schema = z.object({
   REDIS_TIMEOUT_MS: int(2000, 0),
   BROKER_LOSS_GRACE_MS: int(3000, 0),
   BROKER_LOSS_SPREAD_MS: int(2000, 0),
+  PUSHER_APP_ID: z.string().optional(),
+  PUSHER_APP_KEY: z.string().optional(),
+  PUSHER_APP_SECRET: z.string().optional(),
+  PUSHER_WEBHOOK_URL: z.string().optional(),
+  PUSHER_APPS_FILE: z.string().optional(),
+  PUSHER_ACTIVITY_TIMEOUT_S: int(120, 1, 3600),
+  PUSHER_PONG_TIMEOUT_MS: int(30_000, 10),
+  PUSHER_WEBHOOK_DELAY_MS: int(3000, 0),
 });
 
 /** Every environment variable the gateway reads (for checks of deployment manifests). */
@@ -144,6 +153,14 @@ function toAuthSettings(env: Env): AuthSettings {
   };
 }
 
+function toPusherSettings(env: Env): PusherSettings {
+  try {
+    return pusherSettings(env);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function toConfig(env: Env) {
   return {
     port: env.PORT,
@@ -186,6 +203,8 @@ function toConfig(env: Env) {
     brokerLossGraceMs: env.BROKER_LOSS_GRACE_MS,
     /** …each at a random moment within this window, so they do not all reconnect at once. */
     brokerLossSpreadMs: env.BROKER_LOSS_SPREAD_MS,
+    /** Pusher Channels apps and protocol timings (DESIGN 2.7). */
+    pusher: toPusherSettings(env),
   } as const;
 }
 

@@ -1,8 +1,8 @@
 import type { BrokerObserver, ChatMessage } from '@chat/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type TransportName = 'ws' | 'ws_line' | 'sse' | 'xhr_stream' | 'pushlet' | 'poll' | 'tcp' | 'http';
-const TRANSPORTS: readonly TransportName[] = ['ws', 'ws_line', 'sse', 'xhr_stream', 'pushlet', 'poll', 'tcp', 'http'];
+export type TransportName = 'ws' | 'ws_line' | 'sse' | 'xhr_stream' | 'pushlet' | 'poll' | 'tcp' | 'http' | 'pusher';
+const TRANSPORTS: readonly TransportName[] = ['ws', 'ws_line', 'sse', 'xhr_stream', 'pushlet', 'poll', 'tcp', 'http', 'pusher'];
 
 /** Plain counters on the hot path; prom-client reads them only when /metrics is scraped. */
 export class GatewayMetrics {

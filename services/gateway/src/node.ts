@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-error.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { PusherServer } from './pusher/pusher-server.js';
 import { StreamHeartbeat } from './transports/stream-heartbeat.js';
 import { TcpGateway } from './transports/tcp-gateway.js';
 import { WsGateway } from './transports/ws-gateway.js';
@@ -28,6 +29,7 @@ export class GatewayNode {
     readonly port: number,
     readonly tcpPort: number | undefined,
     private readonly brokerLoss: BrokerLossReaction,
+    private readonly pusher: PusherServer,
   ) {}
 
   static async start(config: GatewayConfig, logger: Logger, broker: Broker = createBroker(config, logger)): Promise<GatewayNode> {
@@ -47,13 +49,15 @@ export class GatewayNode {
     });
 
     const streams = new StreamHeartbeat(config.sseHeartbeatMs);
-    const { app, stop: stopApp } = createApp(context, streams);
+    // Pusher keys go under the core's key prefix (REDIS_KEY_PREFIX once the core has it).
+    const pusher = new PusherServer(context, 'chat:');
+    const { app, stop: stopApp } = createApp(context, streams, pusher);
     const handle = app.callback();
     // koa answers every request itself, errors included (the error sink); nothing to await here.
     const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (request, response) => void handle(request, response));
     http.keepAliveTimeout = 65_000;
     http.on('clientError', answerClientError(config.nodeId));
-    const ws = new WsGateway(context);
+    const ws = new WsGateway(context, pusher.enabled ? pusher : undefined);
     ws.attach(http);
     // A broker lost for longer than a blip: take no new clients, move the present ones elsewhere.
     const brokerLoss = new BrokerLossReaction(broker, () => context.connections, { graceMs: config.brokerLossGraceMs, spreadMs: config.brokerLossSpreadMs }, logger);
@@ -77,7 +81,8 @@ export class GatewayNode {
     await broker.start(BROKER_START_WAIT_MS).catch((error: unknown) => {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'broker not ready yet; retrying in the background');
     });
-    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort, brokerLoss);
+    await pusher.start();
+    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort, brokerLoss, pusher);
   }
 
   /**
@@ -99,6 +104,7 @@ export class GatewayNode {
     await this.waitForClients(timeout - Math.min(1000, timeout / 4));
     for (const connection of [...context.connections]) connection.terminate();
     await tcpClosed;
+    await this.pusher.stop();
     await context.broker.stop();
     this.ws.stop();
     this.streams.stop();

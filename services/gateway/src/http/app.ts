@@ -3,6 +3,7 @@ import Koa from 'koa';
 import { fileURLToPath } from 'node:url';
 import { mountAdminRoutes } from '../admin/routes-admin.js';
 import type { GatewayContext } from '../context.js';
+import type { PusherServer } from '../pusher/pusher-server.js';
 import { pollHandler } from '../transports/long-poll.js';
 import { eventStreamHandler } from '../transports/event-stream.js';
 import { NDJSON_FORMAT } from '../transports/ndjson-format.js';
@@ -19,7 +20,7 @@ import { staticFiles } from './static-files.js';
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** The koa application of one node: one error sink, the routes, then the public folder. */
-export function createApp(context: GatewayContext, streams: StreamHeartbeat): { app: Koa; stop: () => void } {
+export function createApp(context: GatewayContext, streams: StreamHeartbeat, pusher?: PusherServer): { app: Koa; stop: () => void } {
   const app = new Koa();
   const router = new Router();
   app.use(errorSink(context.logger, (code) => context.metrics.clientError(code)));
@@ -39,6 +40,7 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat): { 
   router.get('/xhr-stream', eventStreamHandler(context, streams, NDJSON_FORMAT));
   router.get('/pushlet', eventStreamHandler(context, streams, PUSHLET_FORMAT));
   router.get('/poll', pollHandler(context));
+  pusher?.mountRoutes(router);
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: Error) => context.logger.debug({ err: error.message }, 'koa error'));

@@ -15,14 +15,18 @@ import { WriteCoalescer } from './write-coalescer.js';
 // (headers, URL) for the life of the connection.
 const ignore = (): void => undefined;
 
-/** Accepts WebSocket upgrades on the HTTP server: `/ws` (JSON protocol) and `/ws/line` (seed protocol). */
+/** Accepts WebSocket upgrades on the HTTP server: `/ws` (JSON protocol), `/ws/line` (seed protocol), `/app/:key` (Pusher). */
 export class WsGateway {
   private readonly server: WebSocketServer;
   private readonly heartbeat: WsHeartbeat;
   readonly idleTicker: IdleTicker;
   private readonly coalescer = new WriteCoalescer();
 
-  constructor(private readonly context: GatewayContext) {
+  constructor(
+    private readonly context: GatewayContext,
+    /** Takes `/app/:key` upgrades (the Pusher protocol), when Pusher apps are configured. */
+    private readonly pusher?: { upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void },
+  ) {
     this.server = new WebSocketServer({
       noServer: true,
       maxPayload: context.config.maxFrameBytes,
@@ -45,6 +49,7 @@ export class WsGateway {
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', ignore);
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (this.pusher && url.pathname.startsWith('/app/')) return this.pusher.upgrade(request, socket, head);
     if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return endWithError(socket, 'not_found', 'no WebSocket endpoint here', this.context.config.nodeId);
     const transport = url.pathname === '/ws' ? 'ws' : 'ws_line';
     const nick = cleanNick(url.searchParams.get('nick'));

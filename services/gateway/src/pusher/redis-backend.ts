@@ -1,0 +1,215 @@
+import type { RedisTopology } from '@chat/core';
+import { connectTopology, type RedisConnections } from '@chat/core/redis-topology';
+import type { Logger } from '../logger.js';
+import type { PusherApp } from './pusher-apps.js';
+import {
+  decodePayload,
+  encodePayload,
+  type AppHeartbeat,
+  type ChannelFacts,
+  type ChannelPayload,
+  type JoinResult,
+  type PresenceMember,
+  type PusherBackend,
+  type WebhookEvent,
+  type WebhookJob,
+} from './pusher-backend.js';
+import { appKeys, channelOfPubsub } from './redis-keys.js';
+import { definePusherScripts, type PusherScripts } from './redis-scripts.js';
+import { nextAttempt, parseJob } from './webhook-job.js';
+
+export interface RedisPusherOptions {
+  readonly topology: RedisTopology;
+  readonly nodeId: string;
+  /** REDIS_KEY_PREFIX: keys go under `<prefix>pusher:`. */
+  readonly keyPrefix: string;
+  /** A node silent this long is swept: its sockets leave their channels. */
+  readonly presenceTtlMs: number;
+  readonly webhookDelayMs: number;
+  /** How long a `cache-` channel keeps its last event. */
+  readonly cacheTtlMs: number;
+  readonly link: { readonly pingIntervalMs: number; readonly timeoutMs: number };
+  readonly logger: Logger;
+}
+
+const memberAddedFrame = (channel: string, member: PresenceMember): string =>
+  `{"event":"pusher_internal:member_added","channel":${JSON.stringify(channel)},"data":${JSON.stringify(`{"user_id":${JSON.stringify(member.id)},"user_info":${member.infoJson}}`)}}`;
+
+function pairs(flat: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i] as string, flat[i + 1] as string);
+  return map;
+}
+
+/** The Pusher backend on Redis: one server, Sentinel or Cluster, through the core's topology factory. */
+export class RedisPusherBackend implements PusherBackend {
+  readonly kind = 'redis' as const;
+  private readonly redis: RedisConnections;
+  private readonly scripts: PusherScripts;
+  private readonly listened = new Set<string>();
+  private readonly listeners: Array<(appId: string, channel: string, payload: ChannelPayload) => void> = [];
+  private wasReady = false;
+
+  constructor(private readonly options: RedisPusherOptions) {
+    this.redis = connectTopology(options.topology, `${options.nodeId}-pusher`, options.link);
+    this.scripts = definePusherScripts(this.redis.commands);
+    this.redis.onError((role, error) => options.logger.debug({ role, err: error.message }, 'pusher redis connection error'));
+    this.redis.onMessage((pubsub, text) => this.receive(pubsub, text));
+    this.redis.onChange(() => this.onConnectionChange());
+    this.redis.onResubscribed(() => void this.resubscribe());
+  }
+
+  start(): Promise<void> {
+    this.redis.connect();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.redis.close(true);
+  }
+
+  isReady(): boolean {
+    return this.redis.isReady();
+  }
+
+  onPayload(listener: (appId: string, channel: string, payload: ChannelPayload) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async listen(appId: string, channel: string): Promise<void> {
+    const pubsub = this.keys(appId).pubsub(channel);
+    this.listened.add(pubsub);
+    await this.redis.subscribe([pubsub]);
+  }
+
+  async unlisten(appId: string, channel: string): Promise<void> {
+    const pubsub = this.keys(appId).pubsub(channel);
+    this.listened.delete(pubsub);
+    await this.redis.unsubscribe(pubsub);
+  }
+
+  async publish(app: PusherApp, channel: string, payload: ChannelPayload, options: { cache?: boolean; webhook?: WebhookEvent } = {}): Promise<void> {
+    const keys = this.keys(app.id);
+    const text = encodePayload(payload);
+    const webhook = options.webhook && this.wantsWebhook(app, options.webhook.name) ? JSON.stringify(options.webhook) : '';
+    if (!options.cache && webhook === '') {
+      await this.redis.commands.call(this.redis.publishCommand, keys.pubsub(channel), text);
+      return;
+    }
+    await this.scripts.pusherPublish(keys.subs, keys.base, channel, text, this.redis.publishCommand, options.cache ? payload.frame : '', this.options.cacheTtlMs, webhook);
+  }
+
+  async join(app: PusherApp, channel: string, socketId: string, member?: PresenceMember): Promise<JoinResult> {
+    const flat = await this.changeCount(app, channel, 1, member, socketId);
+    return member ? { members: pairs(flat) } : {};
+  }
+
+  async leave(app: PusherApp, channel: string, _socketId: string, memberId?: string): Promise<void> {
+    await this.changeCount(app, channel, -1, memberId === undefined ? undefined : { id: memberId, infoJson: '' }, '');
+  }
+
+  async channels(app: PusherApp): Promise<ReadonlyMap<string, number>> {
+    const counts = await this.redis.commands.hgetall(this.keys(app.id).subs);
+    const result = new Map<string, number>();
+    for (const [channel, count] of Object.entries(counts)) if (Number(count) > 0) result.set(channel, Number(count));
+    return result;
+  }
+
+  async channel(app: PusherApp, channel: string): Promise<ChannelFacts> {
+    const keys = this.keys(app.id);
+    const [count, users] = await Promise.all([this.redis.commands.hget(keys.subs, channel), channel.startsWith('presence-') ? this.redis.commands.hlen(keys.users(channel)) : undefined]);
+    const subscriptionCount = Number(count ?? 0);
+    return users === undefined ? { subscriptionCount } : { subscriptionCount, userCount: users };
+  }
+
+  async members(app: PusherApp, channel: string): Promise<ReadonlyMap<string, string>> {
+    return new Map(Object.entries(await this.redis.commands.hgetall(this.keys(app.id).info(channel))));
+  }
+
+  async cached(app: PusherApp, channel: string): Promise<string | undefined> {
+    return (await this.redis.commands.get(this.keys(app.id).cache(channel))) ?? undefined;
+  }
+
+  async enqueueWebhook(app: PusherApp, event: WebhookEvent): Promise<void> {
+    if (!this.wantsWebhook(app, event.name)) return;
+    const keys = this.keys(app.id);
+    // An empty payload to a channel nobody listens to: the script's publish is harmless.
+    await this.scripts.pusherPublish(keys.subs, keys.base, '', '\n', this.redis.publishCommand, '', 0, JSON.stringify(event));
+  }
+
+  async takeWebhooks(app: PusherApp, max: number, leaseMs: number): Promise<WebhookJob[]> {
+    const keys = this.keys(app.id);
+    const raw = await this.scripts.pusherWebhookTake(keys.subs, keys.base, Date.now(), max, leaseMs);
+    return raw.map(parseJob).filter((job): job is WebhookJob => job !== undefined);
+  }
+
+  async settleWebhooks(app: PusherApp, done: readonly WebhookJob[], retry: ReadonlyArray<{ job: WebhookJob; delayMs: number }>): Promise<void> {
+    if (done.length === 0 && retry.length === 0) return;
+    const keys = this.keys(app.id);
+    const retries = retry.flatMap(({ job, delayMs }) => [job.id, nextAttempt(job), delayMs]);
+    await this.scripts.pusherWebhookSettle(keys.subs, keys.base, Date.now(), done.length, ...done.map((job) => job.id), ...retries);
+  }
+
+  async heartbeat(app: PusherApp, connections: number): Promise<AppHeartbeat> {
+    const keys = this.keys(app.id);
+    const [total, known] = await this.scripts.pusherHeartbeat(
+      keys.subs,
+      keys.base,
+      this.options.nodeId,
+      Date.now(),
+      this.options.presenceTtlMs,
+      connections,
+      this.redis.publishCommand,
+      app.webhooks.length > 0 ? '1' : '0',
+      this.options.webhookDelayMs,
+    );
+    return { clusterConnections: Number(total), known: known === 1 };
+  }
+
+  private changeCount(app: PusherApp, channel: string, delta: 1 | -1, member: PresenceMember | undefined, socketId: string): Promise<string[]> {
+    const keys = this.keys(app.id);
+    return this.scripts.pusherJoin(
+      keys.subs,
+      keys.base,
+      this.options.nodeId,
+      channel,
+      delta,
+      member?.id ?? '',
+      member?.infoJson ?? '',
+      member && delta > 0 ? `${socketId}\n${memberAddedFrame(channel, member)}` : '',
+      this.redis.publishCommand,
+      app.webhooks.length > 0 ? '1' : '0',
+      Date.now(),
+      this.options.webhookDelayMs,
+    );
+  }
+
+  private wantsWebhook(app: PusherApp, name: string): boolean {
+    return app.webhooks.some((target) => !target.eventTypes || target.eventTypes.some((type) => type === name));
+  }
+
+  private keys(appId: string) {
+    return appKeys(this.options.keyPrefix, appId);
+  }
+
+  private receive(pubsub: string, text: string): void {
+    const where = channelOfPubsub(this.options.keyPrefix, pubsub);
+    const payload = decodePayload(text);
+    if (!where || !payload) return;
+    for (const listener of this.listeners) listener(where.appId, where.channel, payload);
+  }
+
+  private onConnectionChange(): void {
+    const ready = this.redis.isReady();
+    if (ready && !this.wasReady) void this.resubscribe();
+    this.wasReady = ready;
+  }
+
+  /** After a reconnect (autoResubscribe is off in the core's factory): every channel again. */
+  private async resubscribe(): Promise<void> {
+    if (this.listened.size === 0) return;
+    await this.redis.subscribe([...this.listened]).catch((error: unknown) => {
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'pusher channels not resubscribed; retrying on the next reconnect');
+    });
+  }
+}
