@@ -15,3 +15,4 @@ export { ChatSession, type ChatSessionOptions, type SessionOutput, type SessionL
 export { TokenBucket } from './session/token-bucket.js';
 export { RoomActions } from './session/room-actions.js';
 export { authorOfKey, authorshipOfSend, ackKey, requesterOf, type SendAuthorship } from './session/authorship.js';
+export { FrameBudgets, type BudgetedFrame, type FrameBudgetLimits } from './session/frame-budgets.js';

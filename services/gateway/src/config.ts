@@ -86,6 +86,10 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1000, 0),
   RATE_JOINS_PER_SEC: int(10, 0),
   RATE_JOINS_BURST: int(20, 1),
+  RATE_FRAMES_PER_SEC: int(10, 0),
+  RATE_FRAMES_BURST: int(20, 1),
+  RATE_READS_PER_SEC: int(20, 0),
+  RATE_READS_BURST: int(60, 1),
   PRESENCE_EVENTS_MAX: int(200, 0),
   WRITE_BATCH_MS: int(0, 0, 1000),
   REDIS_PING_INTERVAL_MS: int(1000, 0),
@@ -193,6 +197,10 @@ function toConfig(env: Env) {
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
     rateJoinsPerSec: env.RATE_JOINS_PER_SEC,
     rateJoinsBurst: env.RATE_JOINS_BURST,
+    /** Per connection and kind, for `nick`, `read`, `typing` and `history` frames (0 = no limit). */
+    rateFrames: { perSec: env.RATE_FRAMES_PER_SEC, burst: env.RATE_FRAMES_BURST },
+    /** Per user (with auth) or client address: history, presence, poll and HTTP read marks (0 = no limit). */
+    rateReads: { perSec: env.RATE_READS_PER_SEC, burst: env.RATE_READS_BURST },
     /** Above this many members a room sends `occupancy` counts instead of presence events. */
     presenceEventsMax: env.PRESENCE_EVENTS_MAX,
     /** WebSocket writes wait up to this long to leave in one syscall per client (0 = one event-loop turn). */

@@ -1,4 +1,4 @@
-import { ChatSession, type SessionOutput } from '@chat/core';
+import { ChatSession, FrameBudgets, type SessionOutput } from '@chat/core';
 import { mayUseRoom } from './admission.js';
 import type { Identity } from './auth/identity.js';
 import type { GatewayContext } from './context.js';
@@ -46,6 +46,7 @@ export function openChatSession(context: GatewayContext, settings: SessionSettin
       abuseThreshold: settings.onAbuse ? config.rateSendsBurst * 2 : Number.POSITIVE_INFINITY,
     },
     sendBucket: context.newSendBucket(),
+    frameBudgets: new FrameBudgets({ ...config.rateFrames, abuseAfter: settings.onAbuse ? config.rateFrames.burst * 2 : Number.POSITIVE_INFINITY }),
     joinBucket: context.newJoinBucket(),
     ...(sharedSendLimit ? { sharedSendLimit } : {}),
     ...(settings.announce === undefined ? {} : { announce: settings.announce }),

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '../../../scripts/cluster/local-cluster.js';
 
-/** Environment every e2e cluster runs with: no rate limit, short presence TTL and drain. */
+/** Environment every e2e cluster runs with: no rate limit (every client shares 127.0.0.1), short presence TTL and drain. */
 export const e2eEnv = {
   RATE_SENDS_PER_SEC: '0',
+  RATE_READS_PER_SEC: '0',
   PRESENCE_TTL_MS: '1500',
   DRAIN_TIMEOUT_MS: '3000',
   SSE_HEARTBEAT_MS: '1000',

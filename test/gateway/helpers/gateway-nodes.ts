@@ -15,6 +15,8 @@ export const TEST_NODE_DEFAULTS: NodeSettings = {
   LOG_LEVEL: 'silent',
   RATE_SENDS_PER_SEC: '0',
   RATE_JOINS_PER_SEC: '0',
+  RATE_READS_PER_SEC: '0',
+  RATE_FRAMES_PER_SEC: '0',
   DRAIN_TIMEOUT_MS: '1000',
   PRESENCE_TTL_MS: '3000',
 };

@@ -16,6 +16,7 @@ import {
 } from '@chat/protocol';
 import type { MessageDraft, PublishResult, RoomPosition } from '../types.js';
 import { ackKey, authorshipOfSend, requesterOf } from './authorship.js';
+import type { FrameBudgets } from './frame-budgets.js';
 import type { RoomActions } from './room-actions.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -69,6 +70,8 @@ export interface ChatSessionOptions {
   /** Whether joins show this session in presence. */
   readonly announce?: boolean;
   readonly onAbuse?: () => void;
+  /** Budgets of `nick`, `read`, `typing` and `history` frames, spent before the broker is asked. */
+  readonly frameBudgets?: FrameBudgets;
   /** Takes a newer token for this connection and resolves its `exp` (seconds); absent without auth. */
   readonly refreshToken?: (token: string) => Promise<number>;
   /** Observes every client command, e.g. for metrics. */
@@ -234,6 +237,8 @@ export class ChatSession implements HubMember {
       case 'send':
         return this.send(frame.room, frame.text, frame.cid, frame.key);
       case 'nick':
+        // A rename is a presence update in every joined room: it costs one token per room.
+        this.options.frameBudgets?.spend('nick', this.rooms.size);
         return this.rename(frame.nick, true);
       case 'ping':
         this.options.output.event({ type: 'pong' });
@@ -254,6 +259,7 @@ export class ChatSession implements HubMember {
       case 'history': {
         const room = this.authorize(frame.room);
         const limit = validateHistoryLimit(frame.limit);
+        this.options.frameBudgets?.spend('history');
         // A page of history costs about what a join does: it counts against the join rate.
         const waitMs = this.options.joinBucket?.take() ?? 0;
         if (waitMs > 0) throw new ChatError('rate_limited', 'too many history requests; slow down', { retryAfterMs: waitMs });
@@ -270,8 +276,10 @@ export class ChatSession implements HubMember {
 
   private async read(roomName: unknown, offset: number): Promise<void> {
     const room = this.authorize(roomName);
+    if (!this.rooms.has(room)) throw new ChatError('not_joined', `not in room '${room}'`);
     const readUpTo = (this.readUpTo ??= new Map<string, number>());
     if (offset <= (readUpTo.get(room) ?? -1)) return;
+    this.options.frameBudgets?.spend('read');
     const { read } = await this.options.actions.read(room, this.reader(), this.nick, offset);
     readUpTo.set(room, Math.max(read, readUpTo.get(room) ?? -1));
   }
@@ -282,6 +290,7 @@ export class ChatSession implements HubMember {
     const now = Date.now();
     const typingAt = (this.typingAt ??= new Map());
     if (now - (typingAt.get(room) ?? 0) < TYPING_INTERVAL_MS) return;
+    this.options.frameBudgets?.spend('typing');
     typingAt.set(room, now);
     await this.options.actions.typing(room, this.nick);
   }
@@ -357,7 +366,8 @@ export class ChatSession implements HubMember {
     if (error instanceof ChatError) {
       this.options.output.event({ type: 'error', code: error.code, message: error.message, ...context, ...error.details });
       // Told why first, then dropped: an abuser sees its rate_limited errors before the close.
-      if (error.code === 'rate_limited' && this.limitedInARow >= this.options.limits.abuseThreshold) this.options.onAbuse?.();
+      const abusive = this.limitedInARow >= this.options.limits.abuseThreshold || this.options.frameBudgets?.abusive === true;
+      if (error.code === 'rate_limited' && abusive) this.options.onAbuse?.();
     } else {
       this.options.output.event({ type: 'error', code: 'internal', message: 'internal error', ...context });
     }

@@ -14,16 +14,16 @@ export class TokenBucket {
     this.updatedAt = now();
   }
 
-  /** Takes one token; returns 0 when allowed, else the milliseconds until one is available. */
-  take(): number {
+  /** Takes `cost` tokens (one by default); returns 0 when allowed, else the milliseconds until they are available. */
+  take(cost = 1): number {
     if (this.ratePerSec <= 0) return 0;
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSec);
     this.updatedAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.tokens >= cost) {
+      this.tokens -= cost;
       return 0;
     }
-    return Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000);
+    return Math.ceil(((cost - this.tokens) / this.ratePerSec) * 1000);
   }
 }

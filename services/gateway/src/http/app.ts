@@ -11,6 +11,7 @@ import { PUSHLET_FORMAT } from '../transports/pushlet-format.js';
 import { SSE_FORMAT } from '../transports/sse-format.js';
 import type { StreamHeartbeat } from '../transports/stream-heartbeat.js';
 import { errorSink } from './error-sink.js';
+import { ReadBudget } from './read-budget.js';
 import { mountApiRoutes } from './routes-api.js';
 import { mountChatFeatureRoutes } from './routes-chat-features.js';
 import { mountHealthRoutes } from './routes-health.js';
@@ -31,15 +32,16 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, pus
   });
   app.use(staticFiles(PUBLIC_DIR));
   mountHealthRoutes(router, context);
-  const stopApi = mountApiRoutes(router, context);
-  const stopChatFeatures = mountChatFeatureRoutes(router, context);
+  const reads = new ReadBudget(context);
+  const stopApi = mountApiRoutes(router, context, reads);
+  const stopChatFeatures = mountChatFeatureRoutes(router, context, reads);
   const stopAdmin = mountAdminRoutes(router, context);
   const stopObserving = context.broker.observe(context.metrics.brokerObserver);
   mountSeedRoutes(router, context.config.nodeId);
   router.get('/sse', eventStreamHandler(context, streams, SSE_FORMAT));
   router.get('/xhr-stream', eventStreamHandler(context, streams, NDJSON_FORMAT));
   router.get('/pushlet', eventStreamHandler(context, streams, PUSHLET_FORMAT));
-  router.get('/poll', pollHandler(context));
+  router.get('/poll', pollHandler(context, reads));
   pusher?.mountRoutes(router);
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -47,6 +49,7 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, pus
   const stop = (): void => {
     stopApi();
     stopChatFeatures();
+    reads.stop();
     stopAdmin();
     stopObserving();
   };

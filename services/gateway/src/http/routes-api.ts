@@ -9,6 +9,7 @@ import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
 import { presencePage } from './presence-page.js';
+import type { ReadBudget } from './read-budget.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -22,7 +23,7 @@ function parseInteger(value: unknown, name: string, min: number, max: number): n
 }
 
 /** The HTTP API: send, history and presence of a room. */
-export function mountApiRoutes(router: Router, context: GatewayContext): () => void {
+export function mountApiRoutes(router: Router, context: GatewayContext, reads: ReadBudget): () => void {
   const { broker, config, metrics } = context;
   /** The room of the URL, if the request passes admission (a read is still served while draining). */
   const authorizedRoom = async (ctx: Context, readOnly: boolean): Promise<{ room: string; nick: string | undefined; identity: Identity; ip: string }> => {
@@ -54,7 +55,8 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/messages', async (ctx) => {
-    const { room } = await authorizedRoom(ctx, true);
+    const { room, identity, ip } = await authorizedRoom(ctx, true);
+    reads.spend(identity, ip);
     const since = parseInteger(ctx.query.since, 'since', 0, Number.MAX_SAFE_INTEGER);
     const before = parseInteger(ctx.query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
     if (since !== undefined && before !== undefined) throw new ChatError('bad_request', 'give since or before, not both');
@@ -76,7 +78,8 @@ export function mountApiRoutes(router: Router, context: GatewayContext): () => v
   });
 
   router.get('/rooms/:room/presence', async (ctx) => {
-    const { room } = await authorizedRoom(ctx, true);
+    const { room, identity, ip } = await authorizedRoom(ctx, true);
+    reads.spend(identity, ip);
     const limit = parseInteger(ctx.query.limit, 'limit', 1, MAX_PAGE) ?? MAX_PAGE;
     const after = typeof ctx.query.after === 'string' && ctx.query.after !== '' ? ctx.query.after : undefined;
     const members = await broker.presenceList(room);

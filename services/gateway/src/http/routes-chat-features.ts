@@ -7,6 +7,7 @@ import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { readJsonBody } from './json-body.js';
 import { KeyedBuckets } from './keyed-buckets.js';
+import type { ReadBudget } from './read-budget.js';
 import { routeParam } from './route-param.js';
 
 /** Who an HTTP call speaks for: the token's nick and subject, else the nick it gives (required). */
@@ -35,7 +36,7 @@ function callerNick(identity: Identity, body: Record<string, unknown>, query: un
 }
 
 /** `POST /rooms/:room/typing`, `POST /rooms/:room/read`, `PATCH`/`DELETE /rooms/:room/messages/:offset`. */
-export function mountChatFeatureRoutes(router: Router, context: GatewayContext): () => void {
+export function mountChatFeatureRoutes(router: Router, context: GatewayContext, reads: ReadBudget): () => void {
   const { config, actions } = context;
   const typingBuckets = new KeyedBuckets(() => new TokenBucket(1, 1));
   const changeBuckets = new KeyedBuckets(() => context.newSendBucket());
@@ -50,14 +51,15 @@ export function mountChatFeatureRoutes(router: Router, context: GatewayContext):
 
   router.post('/rooms/:room/typing', async (ctx) => {
     const { room, identity, ip, nick } = await caller(ctx, optionalBody);
-    // At most one a second per caller and room; extras are dropped silently.
-    if (typingBuckets.take(`${identity.user ?? `${ip}/${nick}`}/${room}`) === 0) await actions.typing(room, nick);
+    // At most one a second per caller (user, else address: never a nick the caller picks) and room; extras are dropped silently.
+    if (typingBuckets.take(`${identity.user ?? ip}/${room}`) === 0) await actions.typing(room, nick);
     ctx.status = 204;
   });
 
   router.post('/rooms/:room/read', async (ctx) => {
-    const { room, nick, reader, body } = await caller(ctx, readJsonBody);
+    const { room, identity, ip, nick, reader, body } = await caller(ctx, readJsonBody);
     const offset = validateOffset(body.offset, 'offset', 0);
+    reads.spend(identity, ip);
     const state = await actions.read(room, reader, nick, offset);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { room, epoch: state.epoch, offset: state.offset, read: state.read, unread: state.unread };

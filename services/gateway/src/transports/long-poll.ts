@@ -3,6 +3,7 @@ import { ChatError, decodeCursor, encodeCursor, encodeServerEvent, messageEvent,
 import type { Context } from 'koa';
 import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
+import type { ReadBudget } from '../http/read-budget.js';
 import { requestedNick } from './request-nick.js';
 
 const DEFAULT_TIMEOUT_S = 25;
@@ -16,10 +17,15 @@ function parseTimeout(value: unknown): number {
 
 /**
  * Collects what one poll request owes its client. It joins the rooms like any member (so it sees
- * history after the cursor and then live messages) and leaves them when the request ends.
+ * history after the cursor and then live messages) and leaves them when the request ends. What it
+ * collects is bounded by `maxBytes` (SEND_BUFFER_BYTES): past it the answer is full, the cursor
+ * stays at the last event collected, and the next poll goes on from there (the first event always
+ * fits, so every poll moves forward).
  */
 class PollCollector implements HubMember {
   readonly events: string[] = [];
+  private bytes = 0;
+  private full = false;
   private wake: (() => void) | undefined;
   private collecting = true;
 
@@ -27,35 +33,52 @@ class PollCollector implements HubMember {
     readonly id: string,
     readonly nick: string,
     private readonly cursor: Cursor,
+    private readonly maxBytes: number,
   ) {}
 
   deliver(delivery: HubDelivery): void {
-    if (!this.collecting) return;
+    if (!this.collecting || this.full) return;
     switch (delivery.kind) {
       case 'joined': {
         const { event } = delivery;
         const previous = this.cursor.get(event.room);
-        this.cursor.set(event.room, { epoch: event.epoch, offset: event.offset });
         const resumedCleanly = previous !== undefined && event.recovered;
-        if (!resumedCleanly) this.events.push(encodeServerEvent(event));
-        else for (const message of event.messages) this.events.push(JSON.stringify(messageEvent(message)));
+        if (!resumedCleanly) {
+          if (this.add(encodeServerEvent(event))) this.cursor.set(event.room, { epoch: event.epoch, offset: event.offset });
+          break;
+        }
+        for (const message of event.messages) {
+          if (!this.add(JSON.stringify(messageEvent(message)))) break;
+          this.cursor.set(event.room, { epoch: event.epoch, offset: message.offset });
+        }
+        if (!this.full) this.cursor.set(event.room, { epoch: event.epoch, offset: event.offset });
         break;
       }
       case 'message':
-        this.cursor.set(delivery.envelope.message.room, { epoch: delivery.envelope.message.epoch, offset: delivery.envelope.message.offset });
-        this.events.push(delivery.envelope.json);
+        if (this.add(delivery.envelope.json)) this.cursor.set(delivery.envelope.message.room, { epoch: delivery.envelope.message.epoch, offset: delivery.envelope.message.offset });
         break;
       case 'reset':
-        this.cursor.set(delivery.room, delivery.position);
-        this.events.push(JSON.stringify({ type: 'joined', room: delivery.room, ...delivery.position, recovered: false, messages: [], presence: [] }));
+        if (this.add(JSON.stringify({ type: 'joined', room: delivery.room, ...delivery.position, recovered: false, messages: [], presence: [] }))) this.cursor.set(delivery.room, delivery.position);
         break;
       case 'signal':
-        this.events.push(JSON.stringify(delivery.event));
+        this.add(JSON.stringify(delivery.event));
         break;
       case 'presence':
         return;
     }
     this.wake?.();
+  }
+
+  /** Takes one event unless the answer would pass maxBytes (then it is full); the first always fits. */
+  private add(json: string): boolean {
+    const size = Buffer.byteLength(json) + 1;
+    if (this.events.length > 0 && this.bytes + size > this.maxBytes) {
+      this.full = true;
+      return false;
+    }
+    this.events.push(json);
+    this.bytes += size;
+    return true;
   }
 
   waitForEvents(timeoutMs: number, abort: AbortSignal): Promise<void> {
@@ -79,7 +102,7 @@ class PollCollector implements HubMember {
 }
 
 /** `GET /poll?rooms=a,b&cursor=…&timeout=…`: stateless long-poll; any node answers any cursor. */
-export function pollHandler(context: GatewayContext) {
+export function pollHandler(context: GatewayContext, reads: ReadBudget) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
     let request: { cursor: Cursor; given: boolean; timeoutS: number; nick: string | undefined } | undefined;
@@ -87,6 +110,7 @@ export function pollHandler(context: GatewayContext) {
       rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection),
     });
     try {
+      reads.spend(identity, ip);
       const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
       request = {
         cursor: new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []),
@@ -100,7 +124,7 @@ export function pollHandler(context: GatewayContext) {
     }
     const { cursor, given, timeoutS, nick } = request;
     const id = context.newSessionId();
-    const collector = new PollCollector(id, nick ?? context.defaultNick(id), cursor);
+    const collector = new PollCollector(id, nick ?? context.defaultNick(id), cursor, config.sendBufferBytes);
     const abort = new AbortController();
     const untrack = context.track({ transport: 'poll', drain: () => abort.abort(), terminate: () => abort.abort() });
     ctx.req.once('close', () => abort.abort());

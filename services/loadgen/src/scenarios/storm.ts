@@ -127,7 +127,7 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
   const log = options.log ?? (() => undefined);
   const cluster: LocalCluster = await startLocalCluster({
     gateways: 3,
-    env: { RATE_SENDS_PER_SEC: '0', RATE_JOINS_PER_SEC: '0', MAX_CONNECTIONS_PER_IP: '0', PRESENCE_TTL_MS: '5000', LOG_LEVEL: 'warn' },
+    env: { RATE_SENDS_PER_SEC: '0', RATE_JOINS_PER_SEC: '0', RATE_READS_PER_SEC: '0', RATE_FRAMES_PER_SEC: '0', MAX_CONNECTIONS_PER_IP: '0', PRESENCE_TTL_MS: '5000', LOG_LEVEL: 'warn' },
   });
   const clients: RoamingClient[] = [];
   const redis = new Redis({ host: '127.0.0.1', port: cluster.redis?.port ?? 0, maxRetriesPerRequest: 1 });

@@ -22,7 +22,9 @@ export async function startOurs(options: StartOptions): Promise<ServerUnderTest>
           NODE_ID: `bench-${i}`,
           LOG_LEVEL: 'warn',
           RATE_SENDS_PER_SEC: '0',
-          // All load comes from one client IP; the per-IP connection cap (default 1000) is off, as the rate limit is.
+          RATE_READS_PER_SEC: '0',
+          RATE_FRAMES_PER_SEC: '0',
+          // All load comes from one client IP; the per-IP connection cap (default 1000) is off, as the rate limits are.
           MAX_CONNECTIONS_PER_IP: '0',
           DRAIN_TIMEOUT_MS: '2000',
           ...options.gatewayEnv,
