@@ -58,7 +58,9 @@ describe('HTTP read budget (RATE_READS_*)', () => {
     expect(flood.served).toBeLessThan(READ_BURST + 5);
     expect(flood.refused?.status).toBe(429);
     expect(Number(flood.refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(flood.refused?.body ?? '{}')).toMatchObject({ error: { code: 'rate_limited', retryAfterMs: expect.any(Number) } });
+    const body = JSON.parse(flood.refused?.body ?? '{}') as { error?: { code?: string; retryAfterMs?: number } };
+    expect(body.error?.code).toBe('rate_limited');
+    expect(body.error?.retryAfterMs).toBeGreaterThan(0);
     for (const path of paths) expect((await get(open, path, '127.0.0.22')).status, path).toBe(200);
     console.log(JSON.stringify({ budget: 'anonymous reads', servedBefore429: flood.served, of: 400 }));
   });
@@ -115,7 +117,8 @@ describe('per-connection budgets of cheap frames (RATE_FRAMES_*)', () => {
     const sent = await client.say('cheap', 'one');
     for (let index = 0; index < FRAME_BURST; index++) await client.request({ type: 'history', room: 'cheap', before: sent.offset + 1 }, ofType('history'));
     const refused = await client.expectError({ type: 'history', room: 'cheap', before: sent.offset + 1 });
-    expect(refused).toMatchObject({ code: 'rate_limited', for: 'history', retryAfterMs: expect.any(Number) });
+    expect(refused).toMatchObject({ code: 'rate_limited', for: 'history' });
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
     expect(client.isOpen).toBe(true);
   });
 });
