@@ -106,7 +106,7 @@ describe('LinkWatchdog on its own', () => {
   it('leaves a busy link alone: replies keep arriving while the PONG waits behind them', async () => {
     const { connection, stream, pong } = fakeConnection();
     const silent: string[] = [];
-    const watchdog = new LinkWatchdog([['commands', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
+    const watchdog = new LinkWatchdog(() => [['commands', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
     watchdog.start();
     const trickle = setInterval(() => stream.emit('data', Buffer.from('+OK\r\n')), 20);
     await new Promise((resolve) => setTimeout(resolve, 600));
@@ -117,10 +117,35 @@ describe('LinkWatchdog on its own', () => {
     expect(stream.destroyed).toBe(false);
   });
 
+  it('counts only the time the event loop ran: a stall longer than the timeout is no silence of the link', async () => {
+    const { connection, stream, pong } = fakeConnection();
+    const silent: string[] = [];
+    const watchdog = new LinkWatchdog(() => [['commands', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
+    watchdog.start();
+    // Just after the first PING: the node is busy for twice the timeout (20,000 clients joining),
+    // and the reply, which a busy node reads late, arrives 60 ms after the stall.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // stalled
+    }
+    let trickle: NodeJS.Timeout | undefined;
+    setTimeout(() => {
+      stream.emit('data', Buffer.from('+PONG\r\n'));
+      trickle = setInterval(() => stream.emit('data', Buffer.from('+OK\r\n')), 20);
+    }, 60);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    clearInterval(trickle);
+    watchdog.stop();
+    pong();
+    expect(silent).toEqual([]);
+    expect(stream.destroyed).toBe(false);
+  });
+
   it('drops a link from which nothing at all arrives', async () => {
     const { connection, stream } = fakeConnection();
     const silent: string[] = [];
-    const watchdog = new LinkWatchdog([['subscriber', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
+    const watchdog = new LinkWatchdog(() => [['subscriber', connection as unknown as Redis]], { pingIntervalMs: 50, timeoutMs: 150 }, (role) => silent.push(role));
     watchdog.start();
     await new Promise((resolve) => setTimeout(resolve, 400));
     watchdog.stop();

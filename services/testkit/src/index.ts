@@ -10,5 +10,5 @@ export { RedisGroup, freePortsWithBus } from './redis-group.js';
 export { textOf, describeError } from './text.js';
 export { checkDelivery, conflictingAcks, sumReports, parseTrafficEvent, postMessage, MessageLog, RoamingClient, startSteadySender } from './traffic/index.js';
 export type { Ack, DeliveryReport, TrafficEvent, Reconnect, SendRun } from './traffic/index.js';
-export { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
+export { startRedisCluster, type LocalRedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export { StallRelay, type RelayTarget, type StallOptions } from './stall-relay.js';

@@ -21,11 +21,22 @@ export interface LocalRedisCluster {
   stop(): Promise<void>;
 }
 
-export async function startRedisCluster(): Promise<LocalRedisCluster> {
+export interface RedisClusterOptions {
+  /**
+   * Loopback addresses every node listens on besides 127.0.0.1 (the address it announces). A
+   * client told to reach the nodes there (a NAT map) has links of its own, which an iptables rule
+   * on one address and port cuts without touching anyone else's.
+   */
+  readonly alsoBind?: readonly string[];
+}
+
+export async function startRedisCluster({ alsoBind = [] }: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
   const group = new RedisGroup('redis-cluster');
   const ports = await freePortsWithBus(6);
+  // The later --bind replaces the default loopback-only one.
+  const bind = alsoBind.length > 0 ? ['--bind', ['127.0.0.1', ...alsoBind].join(' ')] : [];
   for (const port of ports) {
-    group.add(port, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(group.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000'] });
+    group.add(port, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(group.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000', ...bind] });
   }
   const client = (port: number): Redis => group.client(port);
   const stop = (): Promise<void> => group.stop();

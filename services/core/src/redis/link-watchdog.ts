@@ -1,4 +1,8 @@
 import type { Redis } from 'ioredis';
+import { LoopStallClock } from './loop-stall-clock.js';
+
+/** The connections to watch, asked each round: a Redis Cluster adds and drops node connections. */
+export type WatchedConnections = () => Iterable<readonly [role: string, connection: Redis]>;
 
 /** How often each Redis connection is checked, and how long a PING (or any command) may take. */
 export interface LinkTimeouts {
@@ -15,24 +19,27 @@ export const defaultLinkTimeouts: LinkTimeouts = { pingIntervalMs: 1000, timeout
  * arrived within the timeout (neither the PONG nor any other reply) is destroyed, so ioredis
  * reports the close (readiness off, queued commands rejected) and reconnects on its own schedule,
  * which succeeds once the link is back. A busy link whose PONG waits behind a deep pipeline of
- * other replies is alive, and is left alone.
+ * other replies is alive, and is left alone; so is a link whose node was too busy to read it:
+ * the timeout counts only time in which the event loop ran (LoopStallClock).
  */
 export class LinkWatchdog {
   private timer: NodeJS.Timeout | undefined;
   private readonly probing = new Set<Redis>();
   /** When each connection's socket last delivered bytes (a new socket after each reconnect). */
   private readonly lastData = new WeakMap<object, number>();
+  private readonly clock = new LoopStallClock();
 
   constructor(
-    private readonly connections: ReadonlyArray<readonly [role: string, connection: Redis]>,
+    private readonly connections: WatchedConnections,
     private readonly timeouts: LinkTimeouts,
     private readonly onSilent: (role: string, waitedMs: number) => void,
   ) {}
 
   start(): void {
     if (this.timer || this.timeouts.pingIntervalMs <= 0) return;
+    this.clock.start();
     this.timer = setInterval(() => {
-      for (const [role, connection] of this.connections) this.probe(role, connection);
+      for (const [role, connection] of this.connections()) this.probe(role, connection);
     }, this.timeouts.pingIntervalMs);
     this.timer.unref();
   }
@@ -40,6 +47,7 @@ export class LinkWatchdog {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.clock.stop();
   }
 
   private probe(role: string, connection: Redis): void {
@@ -51,18 +59,34 @@ export class LinkWatchdog {
       this.lastData.set(stream, sentAt);
       stream.on('data', () => this.lastData.set(stream, Date.now()));
     }
+    const sent = this.clock.mark();
     let answered = false;
-    const deadline = setTimeout(() => {
+    let deadline: NodeJS.Timeout | undefined;
+    const judge = (): void => {
       // Timers run before I/O in a loop turn: after a long blocked turn the PONG may already be
       // waiting in the socket, so give the poll phase one chance to read it before judging.
       setImmediate(() => {
+        if (answered || !this.timer || connection.stream !== stream || connection.status !== 'ready') {
+          this.probing.delete(connection);
+          return;
+        }
+        if ((this.lastData.get(stream) ?? 0) > sentAt) {
+          this.probing.delete(connection);
+          return;
+        }
+        // The loop was stalled for part of the wait: the link gets the time it did not have.
+        const missing = this.timeouts.timeoutMs - this.clock.responsiveSince(sent);
+        if (missing > 0) {
+          deadline = setTimeout(judge, missing);
+          deadline.unref();
+          return;
+        }
         this.probing.delete(connection);
-        if (answered || !this.timer || connection.stream !== stream || connection.status !== 'ready') return;
-        if ((this.lastData.get(stream) ?? 0) > sentAt) return;
         this.onSilent(role, Date.now() - sentAt);
         stream.destroy();
       });
-    }, this.timeouts.timeoutMs);
+    };
+    deadline = setTimeout(judge, this.timeouts.timeoutMs);
     deadline.unref();
     // Only a PONG counts: a rejection (the command timeout, a close) is left to the deadline.
     connection.ping().then(

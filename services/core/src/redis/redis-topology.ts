@@ -12,7 +12,12 @@ export interface RedisAddress {
 /** Where the broker's Redis lives: one server, a Redis Cluster, or a Sentinel-managed primary. */
 export type RedisTopology =
   | { readonly mode: 'single'; readonly url: string }
-  | { readonly mode: 'cluster'; readonly nodes: readonly RedisAddress[] }
+  | {
+      readonly mode: 'cluster';
+      readonly nodes: readonly RedisAddress[];
+      /** Addresses the cluster announces (`host:port`) → where this node reaches them (NAT, Docker, per-node aliases). */
+      readonly natMap?: Readonly<Record<string, RedisAddress>>;
+    }
   | { readonly mode: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string };
 
 export type ChatCommands = (Redis | Cluster) & ChatScripts;
@@ -56,7 +61,7 @@ const baseOptions: RedisOptions = {
  * link, and a watchdog drops a connection that stops answering PING.
  */
 export function connectTopology(topology: RedisTopology, nodeId: string, link: LinkTimeouts = defaultLinkTimeouts): RedisConnections {
-  if (topology.mode === 'cluster') return clusterConnections(topology.nodes, nodeId);
+  if (topology.mode === 'cluster') return clusterConnections(topology.nodes, topology.natMap, nodeId, link);
   const options = (suffix: string): RedisOptions => ({
     ...baseOptions,
     connectionName: `chat-${nodeId}${suffix}`,
@@ -90,7 +95,7 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
   const commands = defineChatScripts(commandsConnection);
   const both = [['commands', commandsConnection], ['subscriber', subscriber]] as const;
   const silentListeners: Array<(role: string, waitedMs: number) => void> = [];
-  const watchdog = new LinkWatchdog(both, link, (role, waitedMs) => {
+  const watchdog = new LinkWatchdog(() => both, link, (role, waitedMs) => {
     for (const listener of silentListeners) listener(role, waitedMs);
   });
   return {
@@ -132,9 +137,11 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
   };
 }
 
-function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): RedisConnections {
+function clusterConnections(nodes: readonly RedisAddress[], natMap: Readonly<Record<string, RedisAddress>> | undefined, nodeId: string, link: LinkTimeouts): RedisConnections {
   const seeds = nodes.map(({ host, port }) => ({ host, port }));
-  const redisOptions = { connectTimeout: 2000, maxRetriesPerRequest: 0 };
+  // As on one server: a command on a silent shard fails after the timeout instead of hanging.
+  const redisOptions = { connectTimeout: 2000, maxRetriesPerRequest: 0, ...(link.timeoutMs > 0 ? { commandTimeout: link.timeoutMs } : {}) };
+  const nat = natMap ? { natMap: Object.fromEntries(Object.entries(natMap).map(([key, { host, port }]) => [key, { host, port }])) } : {};
   const clusterRetryStrategy = (attempt: number): number => Math.min(100 * attempt, 1000);
   const commandsCluster = new Cluster(seeds, {
     lazyConnect: true,
@@ -145,6 +152,7 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
     retryDelayOnClusterDown: 100,
     slotsRefreshInterval: 1000,
     redisOptions: { ...redisOptions, connectionName: `chat-${nodeId}` },
+    ...nat,
   });
   // One connection per master that owns a slot of a room this node serves (ioredis ShardedSubscriber).
   const subscriber = new Cluster(seeds, {
@@ -153,10 +161,21 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
     clusterRetryStrategy,
     slotsRefreshInterval: 1000,
     redisOptions: { ...redisOptions, connectionName: `chat-${nodeId}-sub` },
+    ...nat,
   });
   const commands = defineChatScripts(commandsCluster);
   const probe = new ClusterProbe(commandsCluster);
   const clusters = [['commands', commandsCluster], ['subscriber', subscriber]] as const;
+  // The probe turns readiness off when a shard stops answering; the watchdog drops each silent
+  // node connection, so ioredis connects it again (at its next slots refresh) once the link is back.
+  const silentListeners: Array<(role: string, waitedMs: number) => void> = [];
+  const watchdog = new LinkWatchdog(
+    () => clusters.flatMap(([role, cluster]) => cluster.nodes('all').map((node) => [`${role} ${node.options.host}:${node.options.port}`, node] as const)),
+    link,
+    (role, waitedMs) => {
+      for (const listener of silentListeners) listener(role, waitedMs);
+    },
+  );
   return {
     commands,
     publishCommand: 'SPUBLISH',
@@ -164,6 +183,7 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
     connect: () => {
       for (const [, cluster] of clusters) cluster.connect().catch(() => undefined);
       probe.start();
+      watchdog.start();
     },
     isReady: () => commandsCluster.status === 'ready' && subscriber.status === 'ready' && probe.healthy,
     onChange: (listener) => {
@@ -179,8 +199,7 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
         cluster.on('nodeError', (error: Error, key: string) => listener(`${role} ${key}`, error));
       }
     },
-    // The ClusterProbe PINGs every master with a short timeout: it is this topology's watchdog.
-    onSilent: () => undefined,
+    onSilent: (listener) => void silentListeners.push(listener),
     onMessage: (listener) => void subscriber.on('smessage', listener),
     // A shard's subscriber was replaced (failover, slot move): messages may have been missed meanwhile.
     onResubscribed: (listener) => void subscriber.on('subscribersReady', listener),
@@ -195,6 +214,7 @@ function clusterConnections(nodes: readonly RedisAddress[], nodeId: string): Red
     },
     close: async (graceful) => {
       probe.stop();
+      watchdog.stop();
       if (graceful) await Promise.allSettled([commandsCluster.quit(), subscriber.quit()]);
       commandsCluster.disconnect();
       subscriber.disconnect();
