@@ -7,9 +7,15 @@ import { APP } from './pusher-cluster.js';
 
 // pusher-js is CommonJS whose types declare an ES default export: required, it is the class itself
 // (which TypeScript, reading those types as CommonJS, calls `default.default`).
-const Pusher = createRequire(import.meta.url)('pusher-js') as typeof PusherJs.default.default;
+export const Pusher = createRequire(import.meta.url)('pusher-js') as typeof PusherJs.default.default;
 /** A pusher-js client (the real package, its Node build). */
 export type Pusher = InstanceType<typeof Pusher>;
+
+/**
+ * The same class for Laravel Echo's `Pusher` option. Echo's types (an ES module) see pusher-js's
+ * ESM face and ours its CommonJS one: two unrelated types of one object, so it goes untyped.
+ */
+export const PusherForEcho = Pusher as never;
 
 export interface ClientOptions {
   readonly key?: string;
@@ -22,18 +28,34 @@ export interface ClientOptions {
 
 /** The real pusher-js (its Node build) connected to `port`, authorized by the real server SDK. */
 export function pusherClient(port: number, options: ClientOptions = {}): Pusher {
+  return new Pusher(options.key ?? APP.key, clientOptions(port, options));
+}
+
+/** pusher-js options (also what Laravel Echo passes on): the node's address, and the SDK as the app's auth backend. */
+export function clientOptions(port: number, options: ClientOptions = {}): PusherJs.Options {
+  return literalOptions(port, options);
+}
+
+/** Laravel Echo 2 (an ES module, loaded with import()) over the real pusher-js, with the same options. */
+export async function echoClient(port: number, options: ClientOptions = {}) {
+  const { default: Echo } = await import('laravel-echo');
+  return new Echo({ broadcaster: 'pusher', key: options.key ?? APP.key, Pusher: PusherForEcho, ...literalOptions(port, options) });
+}
+
+function literalOptions(port: number, options: ClientOptions) {
   const { signer, user } = options;
-  return new Pusher(options.key ?? APP.key, {
+  return {
     cluster: 'local',
     wsHost: '127.0.0.1',
     wsPort: port,
     forceTLS: false,
-    enabledTransports: ['ws'],
+    enabledTransports: ['ws' as const],
     disableStats: true,
     ...(options.activityTimeout === undefined ? {} : { activityTimeout: options.activityTimeout }),
     channelAuthorization: {
       endpoint: '/unused',
-      transport: 'ajax',
+      headers: {},
+      transport: 'ajax' as const,
       customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, callback: ChannelAuthorizationCallback) => {
         if (!signer) return callback(new Error('no signer'), null);
         callback(null, signer.authorizeChannel(socketId, channelName, channelName.startsWith('presence-') ? user : undefined));
@@ -41,13 +63,14 @@ export function pusherClient(port: number, options: ClientOptions = {}): Pusher 
     },
     userAuthentication: {
       endpoint: '/unused',
-      transport: 'ajax',
+      headers: {},
+      transport: 'ajax' as const,
       customHandler: ({ socketId }: { socketId: string }, callback: UserAuthenticationCallback) => {
         if (!signer || !user) return callback(new Error('no signer'), null);
         callback(null, signer.authenticateUser(socketId, { id: user.user_id, ...user.user_info }));
       },
     },
-  });
+  };
 }
 
 /** Resolves with the socket id once the client is connected. */
