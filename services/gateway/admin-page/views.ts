@@ -14,6 +14,8 @@ const clock = (at: number): string => new Date(at).toLocaleTimeString();
 const sum = (values: Readonly<Record<string, number>>): number => Object.values(values).reduce((total, value) => total + value, 0);
 
 function nodeStatus(node: NodeView): { text: string; className: string } {
+  // A late heartbeat outranks what the node said last: a killed node said "ready".
+  if (node.stale) return { text: 'stale', className: 'status bad' };
   if (node.draining) return { text: 'draining', className: 'status warn' };
   if (!node.ready) return { text: 'not ready', className: 'status bad' };
   return { text: 'ready', className: 'status good' };
@@ -50,6 +52,7 @@ export function renderNodes(body: HTMLElement, nodes: readonly NodeView[], trans
     ...nodes.map((node) => {
       const row = document.createElement('tr');
       row.dataset.node = node.id;
+      row.classList.toggle('stale', node.stale);
       const status = nodeStatus(node);
       const name = cell('th', node.id);
       if (node.id === servedBy) name.append(cell('span', 'this page', 'tag'));

@@ -6,6 +6,8 @@ import { RoomRateSampler } from './room-rate.js';
 const MAX_ROOMS = 50;
 const MAX_NICKS = 20;
 const MAX_EVENTS = 50;
+/** A heartbeat older than this many intervals is late: the node is shown stale within two intervals of its death. */
+const STALE_AFTER_INTERVALS = 1.5;
 
 /**
  * The cluster as the broker knows it: every node's last heartbeat, rooms merged across nodes with
@@ -19,6 +21,7 @@ export class ClusterView {
   constructor(
     private readonly broker: Broker,
     private readonly nodeId: string,
+    private readonly heartbeatIntervalMs: number,
   ) {}
 
   async snapshot(now = Date.now()): Promise<ClusterSnapshot> {
@@ -26,11 +29,12 @@ export class ClusterView {
     const nodes: NodeView[] = [];
     for (const entry of entries) {
       const state = parseNodeState(entry.state);
-      if (state) nodes.push({ ...state, id: entry.id, heartbeatAgeMs: entry.ageMs });
+      const stale = entry.ageMs > STALE_AFTER_INTERVALS * this.heartbeatIntervalMs;
+      if (state) nodes.push({ ...state, id: entry.id, heartbeatAgeMs: entry.ageMs, stale });
     }
     this.noteEvents(nodes, now);
     const rooms = await this.rooms(nodes, now);
-    return { at: now, servedBy: this.nodeId, nodes, rooms, events: [...this.events].reverse() };
+    return { at: now, servedBy: this.nodeId, heartbeatIntervalMs: this.heartbeatIntervalMs, nodes, rooms, events: [...this.events].reverse() };
   }
 
   private async rooms(nodes: readonly NodeView[], now: number): Promise<RoomView[]> {

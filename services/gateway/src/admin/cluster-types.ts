@@ -19,6 +19,8 @@ export interface NodeState {
 
 export interface NodeView extends NodeState {
   readonly heartbeatAgeMs: number;
+  /** Its heartbeat is late (more than 1.5 intervals old): likely dead, whatever it said last. */
+  readonly stale: boolean;
 }
 
 export interface RoomView {
@@ -43,6 +45,8 @@ export interface AdminEvent {
 export interface ClusterSnapshot {
   readonly at: number;
   readonly servedBy: string;
+  /** How often every node beats; a node is stale past 1.5 of these, gone past the presence TTL. */
+  readonly heartbeatIntervalMs: number;
   readonly nodes: readonly NodeView[];
   readonly rooms: readonly RoomView[];
   /** Newest first. */

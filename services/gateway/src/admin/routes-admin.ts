@@ -15,9 +15,10 @@ const FEED_INTERVAL_MS = 1000;
  * this node's heartbeat that puts it on every node's list. Returns what stops both.
  */
 export function mountAdminRoutes(router: Router, context: GatewayContext): () => void {
-  const view = new ClusterView(context.broker, context.config.nodeId);
+  const heartbeatIntervalMs = Math.max(50, Math.floor(context.config.presenceTtlMs / 3));
+  const view = new ClusterView(context.broker, context.config.nodeId, heartbeatIntervalMs);
   const feed = new AdminFeed(view, FEED_INTERVAL_MS, context.logger);
-  const stopHeartbeat = startNodeHeartbeat(context, Math.max(50, Math.floor(context.config.presenceTtlMs / 3)));
+  const stopHeartbeat = startNodeHeartbeat(context, heartbeatIntervalMs);
   const access = adminAccess(context);
 
   router.get('/admin', access, async (ctx) => {
