@@ -43,15 +43,16 @@ export interface PusherCluster {
 }
 
 /** Two gateways speaking Pusher on one real redis-server, for the suite; everything tracked is closed after it. */
-export function usePusherCluster(settings: NodeSettings = {}): () => PusherCluster {
+export function usePusherCluster(settings: NodeSettings | (() => NodeSettings) = {}): () => PusherCluster {
   const resources = new Resources();
   let cluster: PusherCluster | undefined;
   let redis: RedisServer | undefined;
   beforeAll(async () => {
     redis = await startRedisServer();
-    const a = await startNode('node-a', redis.url, pusherEnv(settings));
+    const env = pusherEnv(typeof settings === 'function' ? settings() : settings);
+    const a = await startNode('node-a', redis.url, env);
     resources.track({ close: () => a.drain() });
-    const b = await startNode('node-b', redis.url, pusherEnv(settings));
+    const b = await startNode('node-b', redis.url, env);
     resources.track({ close: () => b.drain() });
     cluster = { redis, a, b, resources };
   });
