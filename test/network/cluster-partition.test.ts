@@ -11,7 +11,7 @@ import { netEnv, redisAliasOf } from './support/net-cluster.js';
 
 /**
  * A Redis Cluster, two gateways and nginx. Every cluster node also listens on gateway-1's alias,
- * and gateway-1 reaches the nodes there (REDIS_CLUSTER_NAT_MAP), so one iptables rule on the
+ * and gateway-1 reaches the nodes there (REDIS_NAT_MAP), so one iptables rule on the
  * alias and one master's port cuts exactly gateway-1 from that shard; gateway-2 keeps it.
  */
 const CUT_GATEWAY_ALIAS = redisAliasOf(1);
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const ports = redis.nodes.map((node) => node.port);
   const viaAlias = {
     REDIS_CLUSTER_NODES: ports.map((port) => `${CUT_GATEWAY_ALIAS}:${port}`).join(','),
-    REDIS_CLUSTER_NAT_MAP: ports.map((port) => `127.0.0.1:${port}=${CUT_GATEWAY_ALIAS}:${port}`).join(','),
+    REDIS_NAT_MAP: ports.map((port) => `127.0.0.1:${port}=${CUT_GATEWAY_ALIAS}:${port}`).join(','),
   };
   const direct = { REDIS_CLUSTER_NODES: ports.map((port) => `127.0.0.1:${port}`).join(',') };
   for (const [index, redisEnv] of [viaAlias, direct].entries()) {

@@ -32,7 +32,7 @@ const addresses = z
     return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
   }));
 
-/** `announced=reachable,…` of host:port pairs: where this node reaches each address a Redis Cluster announces. */
+/** `announced=reachable,…` of host:port pairs: where this node reaches each address a Redis Cluster or Sentinel announces. */
 const natMap = z
   .string()
   .optional()
@@ -70,7 +70,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\/[^\s]+$/, 'must look like redis://host:port/db')
     .optional(),
   REDIS_CLUSTER_NODES: addresses,
-  REDIS_CLUSTER_NAT_MAP: natMap,
+  REDIS_NAT_MAP: natMap,
   REDIS_SENTINELS: addresses,
   REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -').optional(),
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').optional(),
@@ -147,15 +147,13 @@ function toRedisTopology(env: Env): RedisTopology | undefined {
     throw new ConfigError('invalid configuration: REDIS_SENTINEL_NAME: only meaningful with REDIS_SENTINELS');
   }
   if (env.REDIS_URL !== undefined) return { mode: 'single', url: env.REDIS_URL };
-  if (Object.keys(env.REDIS_CLUSTER_NAT_MAP).length > 0 && env.REDIS_CLUSTER_NODES.length === 0) {
-    throw new ConfigError('invalid configuration: REDIS_CLUSTER_NAT_MAP: only meaningful with REDIS_CLUSTER_NODES');
+  const natMap = Object.keys(env.REDIS_NAT_MAP).length > 0 ? { natMap: env.REDIS_NAT_MAP } : {};
+  if (natMap.natMap && env.REDIS_CLUSTER_NODES.length === 0 && env.REDIS_SENTINELS.length === 0) {
+    throw new ConfigError('invalid configuration: REDIS_NAT_MAP: only meaningful with REDIS_CLUSTER_NODES or REDIS_SENTINELS');
   }
-  if (env.REDIS_CLUSTER_NODES.length > 0) {
-    const natMap = env.REDIS_CLUSTER_NAT_MAP;
-    return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...(Object.keys(natMap).length > 0 ? { natMap } : {}) };
-  }
+  if (env.REDIS_CLUSTER_NODES.length > 0) return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...natMap };
   if (env.REDIS_SENTINELS.length > 0 && env.REDIS_SENTINEL_NAME) {
-    return { mode: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME };
+    return { mode: 'sentinel', sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME, ...natMap };
   }
   return undefined;
 }

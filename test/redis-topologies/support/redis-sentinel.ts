@@ -9,6 +9,8 @@ export const SENTINEL_NAME = 'mymaster';
 export interface LocalSentinelSet {
   readonly sentinels: ReadonlyArray<{ host: string; port: number }>;
   readonly name: string;
+  /** The ports of the primary and the replica as started. */
+  readonly dataPorts: readonly number[];
   /** The port of the primary the Sentinels report now. */
   primaryPort(): Promise<number>;
   client(port: number): Redis;
@@ -16,12 +18,18 @@ export interface LocalSentinelSet {
   stop(): Promise<void>;
 }
 
-export async function startSentinelSet(): Promise<LocalSentinelSet> {
+/**
+ * `alsoBind`: loopback addresses the primary and the replica listen on besides 127.0.0.1 (the
+ * address the Sentinels announce), so a client NAT-mapped there has a link of its own to cut.
+ */
+export async function startSentinelSet({ alsoBind = [] }: { alsoBind?: readonly string[] } = {}): Promise<LocalSentinelSet> {
   const group = new RedisGroup('redis-sentinel');
   const { dir } = group;
   const [primary, replica, ...sentinelPorts] = (await freePortsWithBus(5)) as [number, number, number, number, number];
-  group.add(primary);
-  group.add(replica, { args: ['--replicaof', '127.0.0.1', String(primary)] });
+  // The later --bind replaces the default loopback-only one.
+  const bind = alsoBind.length > 0 ? ['--bind', ['127.0.0.1', ...alsoBind].join(' ')] : [];
+  group.add(primary, { args: bind });
+  group.add(replica, { args: ['--replicaof', '127.0.0.1', String(primary), ...bind] });
   for (const port of sentinelPorts) {
     const config = join(dir, `sentinel-${port}.conf`);
     writeFileSync(
@@ -66,6 +74,7 @@ export async function startSentinelSet(): Promise<LocalSentinelSet> {
   return {
     sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
     name: SENTINEL_NAME,
+    dataPorts: [primary, replica],
     primaryPort: async () => {
       const [, port] = (await client(sentinelPorts[0]).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_NAME)) as [string, string];
       return Number(port);

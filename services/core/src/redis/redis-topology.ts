@@ -9,16 +9,19 @@ export interface RedisAddress {
   readonly port: number;
 }
 
+/** Addresses a Redis Cluster or the Sentinels announce (`host:port`) → where this node reaches them (NAT, Docker, per-node aliases). */
+export type NatMap = Readonly<Record<string, RedisAddress>>;
+
 /** Where the broker's Redis lives: one server, a Redis Cluster, or a Sentinel-managed primary. */
 export type RedisTopology =
   | { readonly mode: 'single'; readonly url: string }
-  | {
-      readonly mode: 'cluster';
-      readonly nodes: readonly RedisAddress[];
-      /** Addresses the cluster announces (`host:port`) → where this node reaches them (NAT, Docker, per-node aliases). */
-      readonly natMap?: Readonly<Record<string, RedisAddress>>;
-    }
-  | { readonly mode: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string };
+  | { readonly mode: 'cluster'; readonly nodes: readonly RedisAddress[]; readonly natMap?: NatMap }
+  | { readonly mode: 'sentinel'; readonly sentinels: readonly RedisAddress[]; readonly name: string; readonly natMap?: NatMap };
+
+/** ioredis's own (mutable) form of a NAT map, or nothing. */
+function natOption(natMap: NatMap | undefined): { natMap?: Record<string, { host: string; port: number }> } {
+  return natMap ? { natMap: Object.fromEntries(Object.entries(natMap).map(([key, { host, port }]) => [key, { host, port }])) } : {};
+}
 
 export type ChatCommands = (Redis | Cluster) & ChatScripts;
 
@@ -82,6 +85,7 @@ export function connectTopology(topology: RedisTopology, nodeId: string, link: L
     sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
     // Sentinel pushes +switch-master, so a demoted-but-alive primary is left at once.
     failoverDetector: true,
+    ...natOption(topology.natMap),
   });
   return serverConnections(
     new Redis({ ...sentinel(''), enableAutoPipelining: true }),
@@ -137,11 +141,11 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
   };
 }
 
-function clusterConnections(nodes: readonly RedisAddress[], natMap: Readonly<Record<string, RedisAddress>> | undefined, nodeId: string, link: LinkTimeouts): RedisConnections {
+function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | undefined, nodeId: string, link: LinkTimeouts): RedisConnections {
   const seeds = nodes.map(({ host, port }) => ({ host, port }));
   // As on one server: a command on a silent shard fails after the timeout instead of hanging.
   const redisOptions = { connectTimeout: 2000, maxRetriesPerRequest: 0, ...(link.timeoutMs > 0 ? { commandTimeout: link.timeoutMs } : {}) };
-  const nat = natMap ? { natMap: Object.fromEntries(Object.entries(natMap).map(([key, { host, port }]) => [key, { host, port }])) } : {};
+  const nat = natOption(natMap);
   const clusterRetryStrategy = (attempt: number): number => Math.min(100 * attempt, 1000);
   const commandsCluster = new Cluster(seeds, {
     lazyConnect: true,

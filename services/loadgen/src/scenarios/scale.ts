@@ -50,6 +50,20 @@ function scaleLayout(server: ServerUnderTest, count: number, roomSize: number): 
   return layout;
 }
 
+/**
+ * The gateway's `chat_broker_reconnects_total`: each follows a lost Redis link, so a Redis
+ * watchdog that took the busy node for a cut one shows here (undefined when unreadable).
+ */
+async function brokerReconnects(server: ServerUnderTest): Promise<number | undefined> {
+  try {
+    const response = await fetch(`${server.httpUrls[0] ?? ''}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const found = /^chat_broker_reconnects_total (\d+)/m.exec(await response.text());
+    return found ? Number(found[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds of the server processes over `ms`. */
 async function cpuOver(pids: readonly number[], ms: number): Promise<number> {
   const before = totalCpuSeconds(pids);
@@ -76,6 +90,7 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
   const nodePids = server.nodePids();
   return withPool(layout.length, async (pool) => {
     await sleep(options.settleMs);
+    const reconnectsBefore = await brokerReconnects(server);
     const rssBefore = totalRssBytes(nodePids);
     const heapBefore = await server.heapUsedBytes();
     const baselineCpu = await cpuOver(nodePids, options.idleMs);
@@ -126,6 +141,9 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
     const broadcastCpu = totalCpuSeconds(server.pids()) - cpuBefore;
     const { counts, histogram } = await pool.report();
     const latency = summarize(histogram);
+    const reconnectsAfter = await brokerReconnects(server);
+    const watchdogTrips = reconnectsBefore !== undefined && reconnectsAfter !== undefined ? reconnectsAfter - reconnectsBefore : undefined;
+    log(`  scale: Redis link lost and reconnected (watchdog trips) during the run: ${watchdogTrips ?? 'unknown'}`);
     histogram.destroy();
     log(
       `  scale broadcast: closes by code so far ${JSON.stringify(counts.closes)}; ${sent} rooms × ${options.roomSize}: ${counts.received}/${expected} delivered; all within ${latency.max} ms ` +
@@ -138,6 +156,7 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
       `${cpuMsPerConnHour.toFixed(2)} CPU-ms/idle conn-hour (30 s heartbeat)`,
       `broadcast to all: ${latency.max} ms until all, p99 ${latency.p99} ms`,
       counts.received < expected ? `only ${counts.received}/${expected} delivered` : '',
+      `Redis watchdog trips at its defaults: ${watchdogTrips ?? 'unknown'}`,
     ];
     return {
       ...emptyRow('scale', server.kind),
@@ -181,6 +200,7 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
         broadcastLatency: latency,
         broadcastCpuSeconds: broadcastCpu,
         violations: counts.violations,
+        brokerReconnects: watchdogTrips ?? null,
         closes: counts.closes,
       },
     };
