@@ -88,14 +88,42 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       expect(trimmed.messages[0]?.offset).toBe(11);
     });
 
-    it('gives an unknown room one stable epoch, kept by the first publish', async () => {
+    it('reads an unknown room as empty without creating it; the first publish gives it the epoch every later read sees', async () => {
       const broker = await node('a');
       const room = freshRoom('empty');
       const empty = await broker.history(room, { limit: 10 });
       expect(empty).toMatchObject({ offset: 0, messages: [] });
-      expect(await broker.position(room)).toEqual({ epoch: empty.epoch, offset: 0 });
+      expect(await broker.position(room)).toMatchObject({ offset: 0 });
+      await broker.historyPage(room, { limit: 10 });
+      await broker.readState(room, 'ann');
+      await broker.markRead(room, 'ann', 5);
+      await broker.presenceList(room);
+      await broker.presenceSummary(room, 10);
+      await expect(broker.amend(room, { kind: 'edit', target: 1, nick: 'ann', text: 'x', requester: 'ann', moderator: false })).rejects.toMatchObject({ code: 'not_found' });
+      expect(await harness.storedKeys(room)).toBe(0);
       const published = await broker.publish(room, { nick: 'ann', text: 'first' });
-      expect(published).toMatchObject({ epoch: empty.epoch, offset: 1, duplicate: false });
+      expect(published).toMatchObject({ offset: 1, duplicate: false });
+      expect(await broker.position(room)).toEqual({ epoch: published.epoch, offset: 1 });
+      expect(await harness.storedKeys(room)).toBeGreaterThan(0);
+    });
+
+    it('forgets a room with no member and no new message after the room ttl, and keeps a room with members', async () => {
+      const roomTtlMs = 1500;
+      const broker = await node('a', { roomTtlMs });
+      const [idle, busy] = [freshRoom('idle'), freshRoom('busy')];
+      await broker.publish(idle, { nick: 'ann', text: 'nobody here' });
+      await broker.markRead(idle, 'ann', 1);
+      await broker.subscribe(busy, new RecordingListener());
+      await broker.publish(busy, { nick: 'ann', text: 'kept' });
+      const publishedAt = Date.now();
+      expect(await harness.storedKeys(idle)).toBeGreaterThan(0);
+      await eventually(async () => (await harness.storedKeys(idle)) === 0, { timeoutMs: roomTtlMs * 4, what: 'the idle room forgotten' });
+      await eventually(() => Date.now() - publishedAt > roomTtlMs * 2, { timeoutMs: roomTtlMs * 4, what: 'two room ttls' });
+      const kept = await broker.history(busy, { limit: 10 });
+      expect(kept.messages.map((message) => message.text)).toEqual(['kept']);
+      expect(await harness.storedKeys(busy)).toBeGreaterThan(0);
+      const again = await broker.publish(idle, { nick: 'ann', text: 'new life' });
+      expect(again.offset).toBe(1);
     });
 
     it('stores a retried publish with the same client id once and repeats the first answer', async () => {

@@ -10,6 +10,8 @@ export interface BrokerHarness {
   subscriberCount(room: string): Promise<number>;
   /** Stores one message without fanning it out: a pub/sub message lost on the way. */
   storeWithoutPublishing(room: string, text: string): Promise<void>;
+  /** How many keys (Redis) or stored rooms (memory) hold `room`'s data. */
+  storedKeys(room: string): Promise<number>;
   /** The backend loses all its data and comes back (Redis without persistence restarting). */
   restartBackend(): Promise<void>;
   close(): Promise<void>;

@@ -5,8 +5,8 @@ import { contractOptions } from './broker-harness.js';
 describeBrokerContract('memory', async () => {
   const backend = new MemoryBackend();
   return {
-    createBroker: async (_nodeId, overrides = {}) => {
-      const broker = new MemoryBroker({ ...contractOptions, ...overrides, backend });
+    createBroker: async (nodeId, overrides = {}) => {
+      const broker = new MemoryBroker({ ...contractOptions, ...overrides, backend, nodeId });
       await broker.start();
       return broker;
     },
@@ -15,6 +15,7 @@ describeBrokerContract('memory', async () => {
     storeWithoutPublishing: async (room, text) => {
       backend.storeSilently(room, { nick: 'ghost', text }, contractOptions.historySize);
     },
+    storedKeys: async (room) => (backend.hasRoom(room) ? 1 : 0),
     restartBackend: async () => backend.restart(),
     close: async () => undefined,
   };

@@ -33,6 +33,7 @@ describeBrokerContract('redis', async () => {
       const body = JSON.stringify({ nick: 'ghost', text, ts: Date.now() }).slice(1);
       await admin.eval(STORE_SILENTLY, 2, keys.meta, keys.log, body);
     },
+    storedKeys: async (room) => (await admin.keys(`chat:{${room}}*`)).length,
     restartBackend: async () => {
       await server.kill();
       await server.start();

@@ -28,6 +28,7 @@ describeBrokerContract('redis cluster', async () => {
       const body = JSON.stringify({ nick: 'ghost', text, ts: Date.now() }).slice(1);
       await (await owner(room)).eval(STORE_SILENTLY, 2, keys.meta, keys.log, body);
     },
+    storedKeys: async (room) => (await (await owner(room)).keys(`chat:{${room}}*`)).length,
     // Every node dies and comes back empty (no persistence); each keeps its role from nodes.conf.
     restartBackend: async () => {
       const ports = cluster.nodes.map((node) => node.port);

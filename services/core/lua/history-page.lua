@@ -1,10 +1,10 @@
 -- A page of older history: the newest `limit` messages below `before` (edit and delete entries
 -- skipped), each with the latest edit or delete of it. KEYS: meta, log, cid, folds.
--- ARGV: epoch candidate, before (-1 for the newest), limit.
+-- ARGV[1..3]: as room-init.lua. Then: before (-1 for the newest), limit.
 -- Returns {epoch, head offset, {payload, …} oldest first, {fold payload or '', …} alongside}.
 local epoch, head = room_epoch()
-local before = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
+local before = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 local upper = '+'
 if before >= 0 then
   if before <= 1 then return {epoch, head, {}, {}} end

@@ -1,9 +1,24 @@
--- Shared prologue: the room's epoch, created (with an empty log) when the room is new or its
--- data was lost. KEYS[1] meta, KEYS[2] log, KEYS[3] cid; ARGV[1] epoch candidate.
+-- Shared prologue of the scripts that read or write a room's messages.
+-- KEYS[1] meta, KEYS[2] log, KEYS[3] cid. ARGV[1] epoch candidate, ARGV[2] room ttl ms (0: keep
+-- forever), ARGV[3] '1' to create a missing room, '0' to only read it (a read of a room that does
+-- not exist writes nothing). Each script's own arguments start at ARGV[4].
+
+-- The room's epoch and head offset; a new or lost room gets the candidate epoch (stored only when
+-- creating).
 local function room_epoch()
   local meta = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
   if meta[1] then return meta[1], tonumber(meta[2]) end
+  if ARGV[3] ~= '1' then return ARGV[1], 0 end
   redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'offset', 0)
+  if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
   return ARGV[1], 0
+end
+
+-- Gives each named key of the room the room's ttl again: a room forgets itself ROOM_TTL_MS after
+-- its last write (or its last member's keep-alive).
+local function expire_room(...)
+  local ttl = tonumber(ARGV[2])
+  if ttl <= 0 then return end
+  for _, key in ipairs({...}) do redis.call('PEXPIRE', key, ttl) end
 end

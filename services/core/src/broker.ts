@@ -43,6 +43,11 @@ export interface BrokerOptions {
   readonly presenceTtlMs: number;
   /** Client ids remembered per room for idempotent publish. */
   readonly idempotencyWindow?: number;
+  /**
+   * A room with no member on any node and no new message for this long forgets its history and
+   * keys (ROOM_TTL_MS); 0 or absent keeps rooms forever.
+   */
+  readonly roomTtlMs?: number;
 }
 
 /**

@@ -134,16 +134,25 @@ function toSignal(room: string, value: unknown): SignalPayload | undefined {
   return event.room === room ? { room, signal: event } : undefined;
 }
 
-/** Decodes what a room's channel carries: a message (scanned, not parsed), a presence change or a signal. */
-export function decodeChannelPayload(room: string, payload: string): ChatMessage | PresenceEvent | SignalPayload | undefined {
+/** Whether a decoded channel payload is presence changes. */
+export function isPresenceEvents(payload: ChatMessage | readonly PresenceEvent[] | SignalPayload): payload is readonly PresenceEvent[] {
+  return Array.isArray(payload);
+}
+
+/**
+ * Decodes what a room's channel carries: a message (scanned, not parsed), presence changes (one
+ * join or leave, or a sweep's batch of leaves) or a signal.
+ */
+export function decodeChannelPayload(room: string, payload: string): ChatMessage | readonly PresenceEvent[] | SignalPayload | undefined {
   const stored = scanStoredMessage(room, payload);
   if (stored) return stored;
   try {
     const value: unknown = JSON.parse(payload);
     if (!isRecord(value)) return undefined;
     if (value.presence === 'join' || value.presence === 'leave') {
-      const member = toMember(value.member);
-      return member && { room, event: value.presence, member };
+      const event = value.presence;
+      const listed = Array.isArray(value.members) ? (value.members as unknown[]) : [value.member];
+      return listed.map(toMember).flatMap((member) => (member ? [{ room, event, member }] : []));
     }
     if ('signal' in value) return toSignal(room, value.signal);
     return toMessage(room, value);

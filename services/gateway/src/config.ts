@@ -76,6 +76,8 @@ const schema = z.object({
   NODE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').optional(),
   TCP_PORT: int(-1, 0, 65535),
   HISTORY_SIZE: int(1000, 1, 1_000_000),
+  ROOM_TTL_MS: int(30 * 24 * 3_600_000, 0),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').default('chat:'),
   IDLE_TICK_MS: int(10_000, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PRESENCE_TTL_MS: int(15_000, 100),
@@ -195,6 +197,10 @@ function toConfig(env: Env) {
     nodeId: env.NODE_ID ?? `${hostname()}-${process.pid}`,
     tcpPort: env.TCP_PORT >= 0 ? env.TCP_PORT : undefined,
     historySize: env.HISTORY_SIZE,
+    /** A room with no member and no new message for this long forgets its history and keys; 0 keeps rooms forever. */
+    roomTtlMs: env.ROOM_TTL_MS,
+    /** Prefix of every Redis key and channel, so two deployments can share one Redis. */
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     idleTickMs: env.IDLE_TICK_MS,
     logLevel: env.LOG_LEVEL,
     presenceTtlMs: env.PRESENCE_TTL_MS,

@@ -3,7 +3,8 @@ import { newEpochCandidate } from '../epoch.js';
 import { foldMessage, isPlainMessage } from '../history-fold.js';
 import type { SignalPayload } from '../message-codec.js';
 import { TokenBucket } from '../session/token-bucket.js';
-import type { AmendDraft, ChatMessage, MessageDraft, PageQuery, PresenceEvent, PresenceMember, ReadState, RoomPosition } from '../types.js';
+import type { AmendDraft, ChatMessage, MessageDraft, PageQuery, PresenceEvent, ReadState, RoomPosition } from '../types.js';
+import { MemoryPresenceTable } from './memory-presence.js';
 
 type ChannelPayload = ChatMessage | PresenceEvent | SignalPayload;
 
@@ -18,7 +19,8 @@ interface MemoryRoom {
   offset: number;
   readonly log: ChatMessage[];
   readonly cids: Map<string, ChatMessage>;
-  readonly presence: Map<string, { member: PresenceMember; expiresAt: number }>;
+  /** When it was last written: a room without subscribers idle for the room ttl is forgotten. */
+  activeAt: number;
   /** Message offset → its latest edit or delete entry. */
   readonly folds: Map<number, ChatMessage>;
   /** Reader → read offset in this epoch. */
@@ -41,6 +43,10 @@ export class MemoryBackend {
   private readonly channels = new Map<string, Set<MemoryConnection>>();
   private readonly connections = new Set<MemoryConnection>();
   private readonly rateBuckets = new Map<string, TokenBucket>();
+  /** Presence of every room: each node's members under its lease, and visits. */
+  readonly presence = new MemoryPresenceTable((room, events) => {
+    for (const event of events) this.publish(room, event);
+  });
 
   connect(connection: MemoryConnection): void {
     this.connections.add(connection);
@@ -88,7 +94,7 @@ export class MemoryBackend {
 
   /** See Broker.amend: the same checks and outcome as amend.lua. */
   amend(room: string, draft: AmendDraft, ts: number, historySize: number, idempotencyWindow: number): StoredResult {
-    const state = this.room(room);
+    const state = this.rooms.get(room) ?? this.unknownRoom();
     const seen = draft.cid === undefined ? undefined : state.cids.get(draft.cid);
     if (seen) return { message: seen, duplicate: true };
     const original = state.log.find((entry) => entry.offset === draft.target);
@@ -111,7 +117,7 @@ export class MemoryBackend {
 
   /** See Broker.historyPage. */
   page(room: string, query: PageQuery): { position: RoomPosition; messages: ChatMessage[] } {
-    const state = this.room(room);
+    const state = this.rooms.get(room) ?? this.unknownRoom();
     const before = query.before ?? Number.POSITIVE_INFINITY;
     const messages: ChatMessage[] = [];
     for (let index = state.log.length - 1; index >= 0 && messages.length < query.limit; index--) {
@@ -123,11 +129,14 @@ export class MemoryBackend {
 
   /** See Broker.markRead; `offset` -1 only reads. */
   readMark(room: string, reader: string, offset: number): ReadState & { moved: boolean } {
-    const state = this.room(room);
+    const state = this.rooms.get(room) ?? this.unknownRoom();
     let read = state.reads.get(reader) ?? 0;
     const wanted = Math.min(offset, state.offset);
     const moved = wanted > read;
-    if (moved) state.reads.set(reader, (read = wanted));
+    if (moved) {
+      state.reads.set(reader, (read = wanted));
+      state.activeAt = Date.now();
+    }
     // As read-mark.lua: the offsets after it, less the edit and delete entries among them.
     const unread = state.offset - read - state.amends.filter((offset) => offset > read).length;
     return { epoch: state.epoch, offset: state.offset, read, unread, moved };
@@ -139,6 +148,7 @@ export class MemoryBackend {
   }
 
   private append(state: MemoryRoom, message: ChatMessage, historySize: number, idempotencyWindow: number): void {
+    state.activeAt = Date.now();
     state.log.push(message);
     if (state.log.length > historySize) state.log.shift();
     if (message.cid !== undefined) {
@@ -158,8 +168,9 @@ export class MemoryBackend {
     return message;
   }
 
-  read(room: string, after: number, limit: number): { position: RoomPosition; messages: ChatMessage[] } {
-    const state = this.room(room);
+  /** `create`: a subscribing node makes a missing room; a plain read leaves nothing behind. */
+  read(room: string, after: number, limit: number, create = false): { position: RoomPosition; messages: ChatMessage[] } {
+    const state = create ? this.room(room) : (this.rooms.get(room) ?? this.unknownRoom());
     const position = { epoch: state.epoch, offset: state.offset };
     if (limit <= 0) return { position, messages: [] };
     if (after < 0) return { position, messages: state.log.slice(-limit) };
@@ -168,34 +179,28 @@ export class MemoryBackend {
     return { position, messages: state.log.slice(start, start + limit) };
   }
 
-  presenceAdd(room: string, member: PresenceMember, expiresAt: number): void {
-    const state = this.room(room);
-    const existed = state.presence.has(member.id);
-    state.presence.set(member.id, { member, expiresAt });
-    if (!existed) this.publish(room, { room, event: 'join', member });
-  }
-
-  presenceRemove(room: string, memberId: string): void {
-    const entry = this.rooms.get(room)?.presence.get(memberId);
-    if (!entry) return;
-    this.rooms.get(room)?.presence.delete(memberId);
-    this.publish(room, { room, event: 'leave', member: entry.member });
-  }
-
-  /** Drops expired entries (announcing each leave once) and returns the rest. */
-  presenceSweep(room: string, now: number): PresenceMember[] {
-    const state = this.rooms.get(room);
-    if (!state) return [];
-    const alive: PresenceMember[] = [];
-    for (const [id, entry] of state.presence) {
-      if (entry.expiresAt > now) {
-        alive.push(entry.member);
-        continue;
-      }
-      state.presence.delete(id);
-      this.publish(room, { room, event: 'leave', member: entry.member });
+  /**
+   * Forgets the rooms nobody is subscribed to that were not written for `ttlMs`, as their Redis
+   * keys expire; returns how many.
+   */
+  evictIdleRooms(ttlMs: number, now = Date.now()): number {
+    let evicted = 0;
+    for (const [room, state] of this.rooms) {
+      if (now - state.activeAt < ttlMs || this.channels.has(room)) continue;
+      this.rooms.delete(room);
+      evicted += 1;
     }
-    return alive;
+    return evicted;
+  }
+
+  /** How many rooms hold data (as the number of rooms with keys in Redis). */
+  roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Whether `room` holds data (messages or read positions) or presence. */
+  hasRoom(room: string): boolean {
+    return this.rooms.has(room) || this.presence.hasRoom(room);
   }
 
   /** A limit shared by every broker of this backend (see Broker.consumeRate). */
@@ -212,16 +217,22 @@ export class MemoryBackend {
     this.rooms.clear();
     this.channels.clear();
     this.rateBuckets.clear();
+    this.presence.clear();
     for (const connection of connected) connection.onBackendRestart('up');
   }
 
   private room(room: string): MemoryRoom {
     let state = this.rooms.get(room);
     if (!state) {
-      state = { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), presence: new Map(), folds: new Map(), reads: new Map(), amends: [] };
+      state = this.unknownRoom();
       this.rooms.set(room, state);
     }
     return state;
+  }
+
+  /** An empty room that is not stored: what reading a room that does not exist sees. */
+  private unknownRoom(): MemoryRoom {
+    return { epoch: newEpochCandidate(), offset: 0, log: [], cids: new Map(), activeAt: Date.now(), folds: new Map(), reads: new Map(), amends: [] };
   }
 
   private publish(room: string, payload: ChannelPayload): void {

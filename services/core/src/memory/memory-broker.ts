@@ -2,7 +2,6 @@ import type { Broker, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeE
 import { BrokerObservers } from '../broker-observers.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { HealthEmitter } from '../health-emitter.js';
-import { LocalPresence } from '../local-presence.js';
 import { RoomRegistry } from '../room-registry.js';
 import type { SignalPayload } from '../message-codec.js';
 import type {
@@ -27,7 +26,11 @@ import { MemoryNodeRegistry } from './memory-node-registry.js';
 export interface MemoryBrokerOptions extends BrokerOptions {
   /** Share one backend between brokers to run several nodes in one process (tests). */
   readonly backend?: MemoryBackend;
+  /** Names this node's presence lease (default: one of its own). */
+  readonly nodeId?: string;
 }
+
+let unnamedNodes = 0;
 
 /** The embedded broker of a single node: Redis semantics (offsets, epoch, history, idempotency, presence) in process. */
 export class MemoryBroker implements Broker {
@@ -35,7 +38,10 @@ export class MemoryBroker implements Broker {
   readonly backend: MemoryBackend;
   private readonly registry: RoomRegistry;
   private readonly health = new HealthEmitter();
-  private readonly localPresence = new LocalPresence();
+  /** This node's members per room: what its heartbeat renews. */
+  private readonly localMembers = new Map<string, Map<string, PresenceMember>>();
+  private readonly nodeId: string;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly observers = new BrokerObservers();
   private readonly nodes: MemoryNodeRegistry;
   private readonly idempotencyWindow: number;
@@ -45,6 +51,7 @@ export class MemoryBroker implements Broker {
 
   constructor(private readonly options: MemoryBrokerOptions) {
     this.backend = options.backend ?? new MemoryBackend();
+    this.nodeId = options.nodeId ?? `memory-${(unnamedNodes += 1)}`;
     this.nodes = new MemoryNodeRegistry(this.backend, options.presenceTtlMs);
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
     this.connection = {
@@ -66,7 +73,7 @@ export class MemoryBroker implements Broker {
       unsubscribeChannel: async (room) => this.backend.unsubscribe(room, this.connection),
       readRoom: async (room, after, limit) => {
         this.ensureConnected();
-        return this.backend.read(room, after, limit);
+        return this.backend.read(room, after, limit, true);
       },
       onEpochChange: (room, position) => this.health.emit({ type: 'epoch_changed', room, position }),
       onBackfillGap: () => undefined,
@@ -77,14 +84,16 @@ export class MemoryBroker implements Broker {
     this.backend.connect(this.connection);
     this.linked = true;
     this.health.setConnected(true);
-    this.localPresence.startHeartbeat(Math.max(20, Math.floor(this.options.presenceTtlMs / 3)), async () => this.heartbeat());
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), Math.max(20, Math.floor(this.options.presenceTtlMs / 3)));
+    this.heartbeatTimer.unref();
   }
 
   async stop({ cleanup = true }: { cleanup?: boolean } = {}): Promise<void> {
-    this.localPresence.stopHeartbeat();
-    if (cleanup) for (const [room, member] of this.localPresence.entries()) this.backend.presenceRemove(room, member.id);
+    clearInterval(this.heartbeatTimer);
+    if (cleanup) this.backend.presence.drop(this.nodeId);
     if (cleanup) this.nodes.removeOwn();
-    this.localPresence.clear();
+    this.localMembers.clear();
     this.backend.disconnect(this.connection);
     this.linked = false;
     this.health.setConnected(false, 'stopped');
@@ -159,30 +168,33 @@ export class MemoryBroker implements Broker {
 
   async presenceAdd(room: string, member: PresenceMember): Promise<void> {
     this.ensureConnected();
-    this.localPresence.add(room, member);
-    this.backend.presenceAdd(room, member, Date.now() + this.options.presenceTtlMs);
+    let members = this.localMembers.get(room);
+    if (!members) this.localMembers.set(room, (members = new Map<string, PresenceMember>()));
+    members.set(member.id, member);
+    this.backend.presence.add(room, this.nodeId, member, Date.now() + this.options.presenceTtlMs);
   }
 
   async presenceRemove(room: string, memberId: string): Promise<void> {
     this.ensureConnected();
-    this.localPresence.remove(room, memberId);
-    this.backend.presenceRemove(room, memberId);
+    const members = this.localMembers.get(room);
+    members?.delete(memberId);
+    if (members?.size === 0) this.localMembers.delete(room);
+    this.backend.presence.remove(room, this.nodeId, memberId);
   }
 
   async presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void> {
     this.ensureConnected();
-    this.backend.presenceAdd(room, member, Date.now() + ttlMs);
+    this.backend.presence.visit(room, member, Date.now() + ttlMs);
   }
 
   async presenceList(room: string): Promise<readonly PresenceMember[]> {
     this.ensureConnected();
-    return this.backend.presenceSweep(room, Date.now());
+    return this.backend.presence.summary(room, Date.now(), Number.MAX_SAFE_INTEGER).members;
   }
 
   async presenceSummary(room: string, limit: number): Promise<PresenceSummary> {
     this.ensureConnected();
-    const members = this.backend.presenceSweep(room, Date.now());
-    return { count: members.length, members: members.slice(0, limit) };
+    return this.backend.presence.summary(room, Date.now(), limit);
   }
 
   async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {
@@ -204,13 +216,18 @@ export class MemoryBroker implements Broker {
     return this.observers.add(observer);
   }
 
+  /** As RedisBroker's: one lease renewal and sweep per room, then idle rooms are forgotten. */
   private heartbeat(): void {
     if (!this.health.isConnected) return;
     const now = Date.now();
-    for (const [room, member] of this.localPresence.entries()) {
-      this.backend.presenceAdd(room, member, now + this.options.presenceTtlMs);
+    const leaseUntil = now + this.options.presenceTtlMs;
+    for (const room of new Set([...this.registry.liveRooms(), ...this.localMembers.keys()])) {
+      const members = this.localMembers.get(room);
+      const ownMissing = this.backend.presence.refresh(room, members ? this.nodeId : undefined, leaseUntil, now);
+      if (ownMissing && members) for (const member of members.values()) this.backend.presence.add(room, this.nodeId, member, leaseUntil);
     }
-    for (const room of new Set([...this.registry.liveRooms(), ...this.localPresence.rooms()])) this.backend.presenceSweep(room, now);
+    const roomTtl = this.options.roomTtlMs ?? 0;
+    if (roomTtl > 0) this.backend.evictIdleRooms(roomTtl, now);
   }
 
   private onPayload(payload: ChatMessage | PresenceEvent | SignalPayload): void {

@@ -1,32 +1,76 @@
-/** Redis names of a room. Every key of a room shares the hash tag `{room}`: one cluster slot. */
-export const roomKeys = (room: string) => ({
-  meta: `chat:{${room}}:meta`,
-  log: `chat:{${room}}:log`,
-  cid: `chat:{${room}}:cid`,
-  presence: `chat:{${room}}:presence`,
-  presenceData: `chat:{${room}}:presence:data`,
+/** The key prefix of a deployment that does not set REDIS_KEY_PREFIX. */
+export const DEFAULT_KEY_PREFIX = 'chat:';
+
+/** Redis names of one room. Every key of a room shares the hash tag `{room}`: one cluster slot. */
+export interface RoomKeys {
+  readonly meta: string;
+  readonly log: string;
+  readonly cid: string;
   /** Hash: message offset → its latest edit or delete entry (for folded history pages). */
-  folds: `chat:{${room}}:folds`,
+  readonly folds: string;
   /** Hash: reader (token sub or nick) → `<epoch> <offset>` read position. */
-  reads: `chat:{${room}}:reads`,
+  readonly reads: string;
   /** Zset: offsets of the recent edit and delete entries (and `epoch:<epoch>`), for unread counts. */
-  amends: `chat:{${room}}:amends`,
-  channel: `chat:{${room}}`,
-});
-
-const CHANNEL_PREFIX = 'chat:{';
-
-/** The room a channel belongs to, or undefined for a channel that is not a room's. */
-export function roomOfChannel(channel: string): string | undefined {
-  if (!channel.startsWith(CHANNEL_PREFIX) || !channel.endsWith('}')) return undefined;
-  return channel.slice(CHANNEL_PREFIX.length, -1);
+  readonly amends: string;
+  /** Zset: node id → lease expiry (ms) of each node with members in the room. */
+  readonly presenceNodes: string;
+  /** Prefix of a node's member hash (member id → JSON): append the node id. */
+  readonly presenceNodePrefix: string;
+  /** Zset and hash of the members that visit now and then (long-poll): id → expiry, id → JSON. */
+  readonly presenceVisits: string;
+  readonly presenceVisitData: string;
+  readonly channel: string;
 }
 
-/** The live gateway nodes: id → last heartbeat (zset, ms) and id → reported state (hash); one slot. */
-export const nodeKeys = {
-  seen: 'chat:{nodes}:seen',
-  state: 'chat:{nodes}:state',
-} as const;
+/** Every Redis name a deployment uses, under its prefix, so two deployments can share one Redis. */
+export class RedisKeys {
+  private readonly channelPrefix: string;
 
-/** The key of a cross-node rate limit (its own slot: limits are not a room's). */
-export const rateKey = (key: string): string => `chat:rate:{${key}}`;
+  constructor(readonly prefix: string = DEFAULT_KEY_PREFIX) {
+    this.channelPrefix = `${prefix}{`;
+  }
+
+  room(room: string): RoomKeys {
+    const base = `${this.prefix}{${room}}`;
+    return {
+      meta: `${base}:meta`,
+      log: `${base}:log`,
+      cid: `${base}:cid`,
+      folds: `${base}:folds`,
+      reads: `${base}:reads`,
+      amends: `${base}:amends`,
+      presenceNodes: `${base}:presence:nodes`,
+      presenceNodePrefix: `${base}:presence:node:`,
+      presenceVisits: `${base}:presence:visits`,
+      presenceVisitData: `${base}:presence:visits:data`,
+      channel: base,
+    };
+  }
+
+  /** The keys that hold a room's messages (what ROOM_TTL_MS expires). */
+  roomData(room: string): string[] {
+    const keys = this.room(room);
+    return [keys.meta, keys.log, keys.cid, keys.folds, keys.reads, keys.amends];
+  }
+
+  /** The room a channel belongs to, or undefined for a channel that is not a room's. */
+  roomOfChannel(channel: string): string | undefined {
+    if (!channel.startsWith(this.channelPrefix) || !channel.endsWith('}')) return undefined;
+    return channel.slice(this.channelPrefix.length, -1);
+  }
+
+  /** The live gateway nodes: id → last heartbeat (zset, ms) and id → reported state (hash); one slot. */
+  get nodes(): { readonly seen: string; readonly state: string } {
+    return { seen: `${this.prefix}{nodes}:seen`, state: `${this.prefix}{nodes}:state` };
+  }
+
+  /** The key of a cross-node rate limit (its own slot: limits are not a room's). */
+  rate(key: string): string {
+    return `${this.prefix}rate:{${key}}`;
+  }
+}
+
+const defaultKeys = new RedisKeys();
+
+/** The keys of a room under the default prefix (tests and tools that inspect Redis). */
+export const roomKeys = (room: string): RoomKeys => defaultKeys.room(room);

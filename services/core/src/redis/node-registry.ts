@@ -1,5 +1,5 @@
 import type { NodeEntry } from '../broker.js';
-import { nodeKeys } from './keys.js';
+import type { RedisKeys } from './keys.js';
 import type { ChatCommands } from './redis-topology.js';
 
 /**
@@ -13,16 +13,21 @@ export class RedisNodeRegistry {
   constructor(
     private readonly commands: () => ChatCommands,
     private readonly ttlMs: number,
+    private readonly keys: RedisKeys,
   ) {}
 
   async heartbeat(nodeId: string, state: string, now = Date.now()): Promise<void> {
     this.own.add(nodeId);
-    await this.commands().multi().zadd(nodeKeys.seen, now, nodeId).hset(nodeKeys.state, nodeId, state).exec();
+    const { seen, state: states } = this.keys.nodes;
+    // Both keys outlive the last node by a while, then go: nothing the gateway writes is kept forever.
+    const keepMs = this.ttlMs * 10;
+    await this.commands().multi().zadd(seen, now, nodeId).hset(states, nodeId, state).pexpire(seen, keepMs).pexpire(states, keepMs).exec();
   }
 
   async list(now = Date.now()): Promise<NodeEntry[]> {
     const oldest = now - this.ttlMs;
     const redis = this.commands();
+    const nodeKeys = this.keys.nodes;
     const [seen, stale] = await Promise.all([
       redis.zrangebyscore(nodeKeys.seen, oldest, '+inf', 'WITHSCORES'),
       redis.zrangebyscore(nodeKeys.seen, '-inf', `(${oldest}`),
@@ -41,6 +46,7 @@ export class RedisNodeRegistry {
     if (this.own.size === 0) return;
     const ids = [...this.own];
     this.own.clear();
+    const nodeKeys = this.keys.nodes;
     await this.commands().multi().zrem(nodeKeys.seen, ...ids).hdel(nodeKeys.state, ...ids).exec();
   }
 }

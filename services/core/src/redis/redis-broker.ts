@@ -3,9 +3,8 @@ import { BrokerObservers } from '../broker-observers.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { newEpochCandidate } from '../epoch.js';
 import { HealthEmitter } from '../health-emitter.js';
-import { LocalPresence } from '../local-presence.js';
 import { silentLogger, type EngineLogger } from '../logger.js';
-import { decodeChannelPayload, decodeMember, decodeStoredMessage, encodeMember, encodeMessageBody } from '../message-codec.js';
+import { decodeChannelPayload, decodeStoredMessage, encodeMessageBody, isPresenceEvents } from '../message-codec.js';
 import { RoomRegistry, type ChannelBackend } from '../room-registry.js';
 import type {
   AmendDraft,
@@ -22,7 +21,9 @@ import type {
   RoomPosition,
   RoomSignal,
 } from '../types.js';
-import { rateKey, roomKeys, roomOfChannel } from './keys.js';
+import { RedisKeys } from './keys.js';
+import { RedisPresence } from './redis-presence.js';
+import { roomArguments } from './scripts.js';
 import { RecentPayloads } from './recent-payloads.js';
 import { RedisRoomFeatures } from './redis-room-features.js';
 import { RedisNodeRegistry } from './node-registry.js';
@@ -36,6 +37,8 @@ interface RedisNodeOptions extends BrokerOptions {
   readonly logger?: EngineLogger;
   /** PING interval and command/PING timeout on each Redis connection (default 1000 / 2000 ms). */
   readonly link?: LinkTimeouts;
+  /** Prefix of every key and channel (REDIS_KEY_PREFIX), so deployments can share one Redis. */
+  readonly keyPrefix?: string;
 }
 
 /** One Redis by `url` (`redis://host:port/db`), or any topology: single, Redis Cluster, Sentinel. */
@@ -44,6 +47,8 @@ export type RedisBrokerOptions =
   | (RedisNodeOptions & { readonly topology: RedisTopology; readonly url?: undefined });
 
 const RESYNC_RETRY_MS = 500;
+/** How often at most a node renews the keys of a room it serves (they expire after the room ttl). */
+const ROOM_KEEP_MAX_MS = 3_600_000;
 
 /**
  * The cluster broker: Lua publish (one round trip), per-room refcounted (S)SUBSCRIBE, streams for
@@ -57,7 +62,11 @@ export class RedisBroker implements Broker {
   /** Per room, the epoch of the registry's last read: the epoch its listeners are in. */
   private readonly readEpochs = new Map<string, string>();
   private readonly health = new HealthEmitter();
-  private readonly localPresence = new LocalPresence();
+  private readonly keys: RedisKeys;
+  private readonly presence: RedisPresence;
+  /** When this node last renewed each served room's keys. */
+  private readonly roomsKeptAt = new Map<string, number>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly observers = new BrokerObservers();
   private readonly nodes: RedisNodeRegistry;
   private readonly features: RedisRoomFeatures;
@@ -72,9 +81,19 @@ export class RedisBroker implements Broker {
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
     const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
     this.redis = connectTopology(topology, options.nodeId, options.link);
+    this.keys = new RedisKeys(options.keyPrefix);
     this.registry = new RoomRegistry(this.channelBackend());
-    this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs);
+    this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs, this.keys);
+    this.presence = new RedisPresence({
+      nodeId: options.nodeId,
+      ttlMs: options.presenceTtlMs,
+      keys: this.keys,
+      publishCommand: () => this.pub,
+      call: (operation) => this.call(() => operation(this.commands)),
+    });
     this.features = new RedisRoomFeatures({
+      keys: this.keys,
+      roomTtlMs: this.roomTtlMs,
       historySize: options.historySize,
       idempotencyWindow: this.idempotencyWindow,
       publishCommand: () => this.pub,
@@ -98,7 +117,7 @@ export class RedisBroker implements Broker {
 
   async start(timeoutMs = 5000): Promise<void> {
     this.redis.connect();
-    this.localPresence.startHeartbeat(Math.max(50, Math.floor(this.options.presenceTtlMs / 3)), () => this.heartbeat());
+    this.startHeartbeat(Math.max(50, Math.floor(this.options.presenceTtlMs / 3)));
     if (this.health.isConnected) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -117,11 +136,9 @@ export class RedisBroker implements Broker {
   async stop({ cleanup = true }: { cleanup?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.localPresence.stopHeartbeat();
-    if (cleanup && this.commands.status === 'ready') {
-      await Promise.allSettled([...this.localPresence.entries().map(([room, member]) => this.removePresence(room, member.id)), this.nodes.removeOwn()]);
-    }
-    this.localPresence.clear();
+    clearInterval(this.heartbeatTimer);
+    if (cleanup && this.commands.status === 'ready') await Promise.allSettled([this.presence.dropAll(), this.nodes.removeOwn()]);
+    this.presence.clear();
     await this.redis.close(cleanup);
     this.health.setConnected(false, 'stopped');
   }
@@ -135,14 +152,14 @@ export class RedisBroker implements Broker {
   }
 
   async publish(room: string, draft: MessageDraft): Promise<PublishResult> {
-    const keys = roomKeys(room);
+    const keys = this.keys.room(room);
     const ts = draft.ts ?? Date.now();
     const [epoch, offset, duplicate, stored] = await this.call(() =>
       this.commands.chatPublish(
         keys.meta,
         keys.log,
         keys.cid,
-        newEpochCandidate(),
+        ...roomArguments(newEpochCandidate(), this.roomTtlMs, true),
         this.options.historySize,
         draft.cid ?? '',
         encodeMessageBody(draft, ts),
@@ -169,12 +186,12 @@ export class RedisBroker implements Broker {
   }
 
   async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
-    const { position, messages } = await this.read(room, query.after ?? -1, query.limit);
+    const { position, messages } = await this.read(room, query.after ?? -1, query.limit, false);
     return { ...position, messages };
   }
 
   async position(room: string): Promise<RoomPosition> {
-    return (await this.read(room, -1, 0)).position;
+    return (await this.read(room, -1, 0, false)).position;
   }
 
   amend(room: string, draft: AmendDraft): Promise<PublishResult> {
@@ -197,39 +214,29 @@ export class RedisBroker implements Broker {
     return this.features.signal(room, signal);
   }
 
-  async presenceAdd(room: string, member: PresenceMember): Promise<void> {
-    this.localPresence.add(room, member);
-    await this.announcePresence(room, member);
+  presenceAdd(room: string, member: PresenceMember): Promise<void> {
+    return this.presence.add(room, member);
   }
 
-  async presenceRemove(room: string, memberId: string): Promise<void> {
-    this.localPresence.remove(room, memberId);
-    await this.removePresence(room, memberId);
+  presenceRemove(room: string, memberId: string): Promise<void> {
+    return this.presence.remove(room, memberId);
   }
 
-  async presenceList(room: string): Promise<readonly PresenceMember[]> {
-    const keys = roomKeys(room);
-    const members = await this.call(() =>
-      this.commands.chatPresenceSweep(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, '1'),
-    );
-    return members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined);
+  presenceList(room: string): Promise<readonly PresenceMember[]> {
+    return this.presence.list(room);
   }
 
-  async presenceSummary(room: string, limit: number): Promise<PresenceSummary> {
-    const keys = roomKeys(room);
-    const [count, members] = await this.call(() =>
-      this.commands.chatPresenceSummary(keys.presence, keys.presenceData, Date.now(), keys.channel, this.pub, limit),
-    );
-    return { count: Number(count), members: members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined) };
+  presenceSummary(room: string, limit: number): Promise<PresenceSummary> {
+    return this.presence.summary(room, limit);
   }
 
   async consumeRate(key: string, ratePerSec: number, burst: number): Promise<number> {
     if (ratePerSec <= 0) return 0;
-    return Number(await this.call(() => this.commands.chatRate(rateKey(key), Math.max(1, Math.round(1000 / ratePerSec)), burst)));
+    return Number(await this.call(() => this.commands.chatRate(this.keys.rate(key), Math.max(1, Math.round(1000 / ratePerSec)), burst)));
   }
 
-  async presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void> {
-    await this.announcePresence(room, member, ttlMs);
+  presenceTouch(room: string, member: PresenceMember, ttlMs: number): Promise<void> {
+    return this.presence.visit(room, member, ttlMs);
   }
 
   async nodeHeartbeat(nodeId: string, state: string): Promise<void> {
@@ -244,38 +251,48 @@ export class RedisBroker implements Broker {
     return this.observers.add(observer);
   }
 
-  private announcePresence(room: string, member: PresenceMember, ttl = this.options.presenceTtlMs): Promise<number> {
-    const keys = roomKeys(room);
-    return this.call(() =>
-      this.commands.chatPresenceAdd(keys.presence, keys.presenceData, member.id, Date.now() + ttl, encodeMember(member), keys.channel, this.pub, ttl * 2),
-    );
+  private get roomTtlMs(): number {
+    return this.options.roomTtlMs ?? 0;
   }
 
-  private removePresence(room: string, memberId: string): Promise<number> {
-    const keys = roomKeys(room);
-    return this.call(() => this.commands.chatPresenceRemove(keys.presence, keys.presenceData, memberId, keys.channel, this.pub));
+  /** One timer per node: presence leases and sweeps, and the keys of the rooms it serves. */
+  private startHeartbeat(intervalMs: number): void {
+    clearInterval(this.heartbeatTimer);
+    let running = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (running || this.commands.status !== 'ready') return;
+      running = true;
+      this.heartbeat()
+        .catch(() => undefined)
+        .finally(() => (running = false));
+    }, intervalMs);
+    this.heartbeatTimer.unref();
   }
 
-  /** Refreshes this node's entries and sweeps expired ones of the rooms it serves. */
   private async heartbeat(): Promise<void> {
-    if (this.commands.status !== 'ready') return;
-    const rooms = new Set([...this.registry.liveRooms(), ...this.localPresence.rooms()]);
+    const served = this.registry.liveRooms();
+    await Promise.all([this.presence.refresh(served), this.keepRooms(served)]);
+  }
+
+  /** Renews the keys of the rooms this node serves: a room with members is never forgotten. */
+  private async keepRooms(served: readonly string[]): Promise<void> {
+    const ttl = this.roomTtlMs;
+    if (ttl <= 0) return;
     const now = Date.now();
-    await Promise.all([
-      ...this.localPresence.entries().map(([room, member]) => this.announcePresence(room, member)),
-      ...[...rooms].map((room) => {
-        const keys = roomKeys(room);
-        return this.commands.chatPresenceSweep(keys.presence, keys.presenceData, now, keys.channel, this.pub, '0');
-      }),
-    ]);
+    const every = Math.min(ttl / 4, ROOM_KEEP_MAX_MS);
+    for (const room of this.roomsKeptAt.keys()) if (!served.includes(room)) this.roomsKeptAt.delete(room);
+    const due = served.filter((room) => now - (this.roomsKeptAt.get(room) ?? 0) >= every);
+    for (const room of due) this.roomsKeptAt.set(room, now);
+    await Promise.all(due.map((room) => this.call(() => this.commands.chatRoomKeep(...this.keys.roomData(room), ttl))));
   }
 
   /** `seenEpoch`: a backfill's own read, which also checks that what it delivered is still stored. */
-  private async read(room: string, after: number, limit: number, seenEpoch?: string): Promise<{ position: RoomPosition; messages: ChatMessage[] }> {
-    const keys = roomKeys(room);
+  /** `create`: a subscribing node makes a missing room; a plain read writes nothing. */
+  private async read(room: string, after: number, limit: number, create: boolean, seenEpoch?: string): Promise<{ position: RoomPosition; messages: ChatMessage[] }> {
+    const keys = this.keys.room(room);
     const check = seenEpoch === undefined ? [] : [seenEpoch, this.recent.get(room, seenEpoch, after)];
     const [epoch, offset, payloads] = await this.call(() =>
-      this.commands.chatRead(keys.meta, keys.log, keys.cid, newEpochCandidate(), after, limit, ...check),
+      this.commands.chatRead(keys.meta, keys.log, keys.cid, ...roomArguments(newEpochCandidate(), this.roomTtlMs, create), after, limit, ...check),
     );
     const messages: ChatMessage[] = [];
     for (const payload of payloads) {
@@ -308,7 +325,7 @@ export class RedisBroker implements Broker {
     return {
       subscribeChannels: async (rooms) => {
         try {
-          await this.redis.subscribe(rooms.map((room) => roomKeys(room).channel));
+          await this.redis.subscribe(rooms.map((room) => this.keys.room(room).channel));
         } catch {
           throw new BrokerUnavailableError();
         }
@@ -316,10 +333,10 @@ export class RedisBroker implements Broker {
       unsubscribeChannel: async (room) => {
         this.recent.forget(room);
         this.readEpochs.delete(room);
-        await this.redis.unsubscribe(roomKeys(room).channel);
+        await this.redis.unsubscribe(this.keys.room(room).channel);
       },
       readRoom: async (room, after, limit) => {
-        const result = await this.read(room, after, limit, this.readEpochs.get(room));
+        const result = await this.read(room, after, limit, true, this.readEpochs.get(room));
         this.readEpochs.set(room, result.position.epoch);
         return result;
       },
@@ -333,13 +350,13 @@ export class RedisBroker implements Broker {
   }
 
   private onChannelPayload(channel: string, payload: string): void {
-    const room = roomOfChannel(channel);
+    const room = this.keys.roomOfChannel(channel);
     if (room === undefined) return;
     const decoded = decodeChannelPayload(room, payload);
     if (!decoded) {
       this.logger.warn({ room }, 'malformed payload on room channel');
-    } else if ('member' in decoded) {
-      this.registry.receivePresence(decoded);
+    } else if (isPresenceEvents(decoded)) {
+      for (const event of decoded) this.registry.receivePresence(event);
     } else if ('signal' in decoded) {
       this.registry.receiveSignal(decoded);
     } else {
@@ -374,7 +391,7 @@ export class RedisBroker implements Broker {
     this.resyncAgain = false;
     try {
       await this.registry.resync();
-      await Promise.all(this.localPresence.entries().map(([room, member]) => this.announcePresence(room, member)));
+      await this.presence.announceAll();
       if (this.redis.isReady()) this.health.setConnected(true);
     } catch (error) {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'resync after reconnect failed; retrying');

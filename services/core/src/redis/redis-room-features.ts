@@ -3,10 +3,13 @@ import { newEpochCandidate } from '../epoch.js';
 import { foldMessage } from '../history-fold.js';
 import { decodeStoredMessage, encodeAmendBody, encodeSignal } from '../message-codec.js';
 import type { AmendDraft, ChatMessage, HistoryPage, PageQuery, PublishResult, ReadState, RoomSignal } from '../types.js';
-import { roomKeys } from './keys.js';
-import type { ChatScripts } from './scripts.js';
+import type { RedisKeys } from './keys.js';
+import { roomArguments, type ChatScripts } from './scripts.js';
 
 export interface RoomFeatureSettings {
+  readonly keys: RedisKeys;
+  /** ROOM_TTL_MS: 0 keeps rooms forever. */
+  readonly roomTtlMs: number;
   readonly historySize: number;
   readonly idempotencyWindow: number;
   /** PUBLISH, or SPUBLISH on a cluster. */
@@ -20,7 +23,7 @@ export class RedisRoomFeatures {
   constructor(private readonly settings: RoomFeatureSettings) {}
 
   async amend(room: string, draft: AmendDraft): Promise<PublishResult> {
-    const keys = roomKeys(room);
+    const keys = this.settings.keys.room(room);
     const { settings } = this;
     const ts = draft.ts ?? Date.now();
     const [epoch, offset, outcome, extra] = await settings.call((commands) =>
@@ -30,7 +33,7 @@ export class RedisRoomFeatures {
         keys.cid,
         keys.folds,
         keys.amends,
-        newEpochCandidate(),
+        ...roomArguments(newEpochCandidate(), settings.roomTtlMs, false),
         settings.historySize,
         draft.cid ?? '',
         draft.target,
@@ -51,9 +54,9 @@ export class RedisRoomFeatures {
   }
 
   async historyPage(room: string, query: PageQuery): Promise<HistoryPage> {
-    const keys = roomKeys(room);
+    const keys = this.settings.keys.room(room);
     const [epoch, offset, payloads, folds] = await this.settings.call((commands) =>
-      commands.chatHistoryPage(keys.meta, keys.log, keys.cid, keys.folds, newEpochCandidate(), query.before ?? -1, query.limit),
+      commands.chatHistoryPage(keys.meta, keys.log, keys.cid, keys.folds, ...roomArguments(newEpochCandidate(), this.settings.roomTtlMs, false), query.before ?? -1, query.limit),
     );
     const messages: ChatMessage[] = [];
     payloads.forEach((payload, index) => {
@@ -73,13 +76,13 @@ export class RedisRoomFeatures {
   }
 
   async signal(room: string, signal: RoomSignal): Promise<void> {
-    await this.settings.call((commands) => commands.chatSignal(roomKeys(room).channel, encodeSignal(signal), this.settings.publishCommand()));
+    await this.settings.call((commands) => commands.chatSignal(this.settings.keys.room(room).channel, encodeSignal(signal), this.settings.publishCommand()));
   }
 
   private async readMark(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }> {
-    const keys = roomKeys(room);
+    const keys = this.settings.keys.room(room);
     const [epoch, head, read, unread, moved] = await this.settings.call((commands) =>
-      commands.chatReadMark(keys.meta, keys.log, keys.cid, keys.reads, keys.amends, newEpochCandidate(), reader, offset),
+      commands.chatReadMark(keys.meta, keys.log, keys.cid, keys.reads, keys.amends, ...roomArguments(newEpochCandidate(), this.settings.roomTtlMs, false), reader, offset),
     );
     return { epoch, offset: Number(head), read: Number(read), unread: Number(unread), moved: Number(moved) === 1 };
   }

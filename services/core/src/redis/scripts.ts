@@ -21,13 +21,27 @@ export interface ChatScripts {
   chatHistoryPage(meta: string, log: string, cid: string, folds: string, ...args: Array<string | number>): Promise<PageReply>;
   chatReadMark(meta: string, log: string, cid: string, reads: string, amends: string, ...args: Array<string | number>): Promise<ReadMarkReply>;
   chatSignal(channel: string, payload: string, publish: string): Promise<number>;
-  chatPresenceSummary(zset: string, data: string, ...args: Array<string | number>): Promise<[count: number, members: string[]]>;
+  chatPresenceSummary(nodes: string, visits: string, visitData: string, ...args: Array<string | number>): Promise<[count: number, members: string[]]>;
   chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
   chatRead(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<ReadReply>;
-  chatPresenceAdd(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
-  chatPresenceRemove(zset: string, data: string, ...args: Array<string | number>): Promise<number>;
-  chatPresenceSweep(zset: string, data: string, ...args: Array<string | number>): Promise<string[]>;
+  chatPresenceAdd(nodes: string, memberHash: string, ...args: Array<string | number>): Promise<number>;
+  chatPresenceRemove(memberHash: string, visits: string, ...args: Array<string | number>): Promise<number>;
+  chatPresenceVisit(visits: string, visitData: string, ...args: Array<string | number>): Promise<number>;
+  chatPresenceRefresh(nodes: string, visits: string, visitData: string, ownHash: string, ...args: Array<string | number>): Promise<[left: number, ownMissing: 0 | 1]>;
+  chatPresenceDrop(nodes: string, ownHash: string, ...args: Array<string | number>): Promise<number>;
+  chatRoomKeep(...keysThenTtl: Array<string | number>): Promise<number>;
   chatRate(key: string, intervalMs: number, burst: number): Promise<number>;
+}
+
+/** How many keys hold a room's messages (RedisKeys.roomData): room-keep.lua takes them all. */
+const ROOM_DATA_KEYS = 6;
+
+/**
+ * ARGV[1..3] of every script that includes room-init.lua: the epoch a new room gets, the room ttl
+ * (0: keep forever), and whether a missing room is created ('1') or only read ('0').
+ */
+export function roomArguments(epochCandidate: string, roomTtlMs: number, create: boolean): [string, number, '1' | '0'] {
+  return [epochCandidate, roomTtlMs, create ? '1' : '0'];
 }
 
 /** Registers the Lua scripts (sent by EVALSHA, re-sent after a Redis restart forgets them). */
@@ -37,12 +51,15 @@ export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & Chat
   redis.defineCommand('chatRead', { numberOfKeys: 3, lua: `${roomInit}\n${read('read.lua')}` });
   redis.defineCommand('chatPresenceAdd', { numberOfKeys: 2, lua: read('presence-add.lua') });
   redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
-  redis.defineCommand('chatPresenceSweep', { numberOfKeys: 2, lua: read('presence-sweep.lua') });
+  redis.defineCommand('chatPresenceVisit', { numberOfKeys: 2, lua: read('presence-visit.lua') });
+  redis.defineCommand('chatPresenceRefresh', { numberOfKeys: 4, lua: read('presence-refresh.lua') });
+  redis.defineCommand('chatPresenceDrop', { numberOfKeys: 2, lua: read('presence-drop.lua') });
+  redis.defineCommand('chatRoomKeep', { numberOfKeys: ROOM_DATA_KEYS, lua: read('room-keep.lua') });
   redis.defineCommand('chatRate', { numberOfKeys: 1, lua: read('rate.lua') });
   redis.defineCommand('chatAmend', { numberOfKeys: 5, lua: `${roomInit}\n${read('amend.lua')}` });
   redis.defineCommand('chatHistoryPage', { numberOfKeys: 4, lua: `${roomInit}\n${read('history-page.lua')}` });
   redis.defineCommand('chatReadMark', { numberOfKeys: 5, lua: `${roomInit}\n${read('read-mark.lua')}` });
   redis.defineCommand('chatSignal', { numberOfKeys: 1, lua: read('signal.lua') });
-  redis.defineCommand('chatPresenceSummary', { numberOfKeys: 2, lua: read('presence-summary.lua') });
+  redis.defineCommand('chatPresenceSummary', { numberOfKeys: 3, lua: read('presence-summary.lua') });
   return redis as T & ChatScripts;
 }
