@@ -3,6 +3,7 @@ import type { Broker, BrokerHealthEvent, ChatMessage, PresenceEvent, RoomListene
 import { Collector, eventually } from '@chat/testkit';
 import { contractOptions, type BrokerHarness } from './broker-harness.js';
 import { describeChatFeatureContract } from './chat-features-contract.js';
+import { roomsOf } from './room-layer.js';
 
 let roomCounter = 0;
 const freshRoom = (label: string): string => `${label}-${process.pid}-${++roomCounter}`;
@@ -47,7 +48,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const broker = await node('a');
       const room = freshRoom('order');
       const listener = new RecordingListener();
-      const start = await broker.subscribe(room, listener);
+      const start = await roomsOf(broker).listen(room, listener);
       expect(start.offset).toBe(0);
       const results = [];
       for (let i = 1; i <= 20; i++) results.push(await broker.publish(room, { nick: 'ann', text: `m${i}` }));
@@ -63,7 +64,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const broker = await node('a');
       const room = freshRoom('burst');
       const listener = new RecordingListener();
-      await broker.subscribe(room, listener);
+      await roomsOf(broker).listen(room, listener);
       const results = await Promise.all(range(1, 200).map((i) => broker.publish(room, { nick: 'ann', text: `m${i}` })));
       expect(results.map((result) => result.offset).sort((a, b) => a - b)).toEqual(range(1, 200));
       await listener.messages.waitForCount(200);
@@ -113,7 +114,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const [idle, busy] = [freshRoom('idle'), freshRoom('busy')];
       await broker.publish(idle, { nick: 'ann', text: 'nobody here' });
       await broker.markRead(idle, 'ann', 1);
-      await broker.subscribe(busy, new RecordingListener());
+      await roomsOf(broker).listen(busy, new RecordingListener());
       await broker.publish(busy, { nick: 'ann', text: 'kept' });
       const publishedAt = Date.now();
       expect(await harness.storedKeys(idle)).toBeGreaterThan(0);
@@ -130,7 +131,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const broker = await node('a');
       const room = freshRoom('idem');
       const listener = new RecordingListener();
-      await broker.subscribe(room, listener);
+      await roomsOf(broker).listen(room, listener);
       const first = await broker.publish(room, { nick: 'ann', text: 'hello', cid: 'c-1' });
       await broker.publish(room, { nick: 'ann', text: 'other' });
       const retry = await broker.publish(room, { nick: 'ann', text: 'hello', cid: 'c-1' });
@@ -150,18 +151,18 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const room = freshRoom('refcount');
       const first = new RecordingListener();
       const second = new RecordingListener();
-      await Promise.all([broker.subscribe(room, first), broker.subscribe(room, second)]);
+      await Promise.all([roomsOf(broker).listen(room, first), roomsOf(broker).listen(room, second)]);
       expect(await harness.subscriberCount(room)).toBe(1);
-      expect(broker.subscribedRooms()).toContain(room);
-      await broker.unsubscribe(room, first);
+      expect(roomsOf(broker).liveRooms()).toContain(room);
+      await roomsOf(broker).unlisten(room, first);
       expect(await harness.subscriberCount(room)).toBe(1);
       await broker.publish(room, { nick: 'ann', text: 'still here' });
       await second.messages.waitForCount(1);
       expect(first.messages.items).toHaveLength(0);
-      await broker.unsubscribe(room, second);
+      await roomsOf(broker).unlisten(room, second);
       expect(await harness.subscriberCount(room)).toBe(0);
       expect(await harness.subscribedRooms()).not.toContain(room);
-      expect(broker.subscribedRooms()).not.toContain(room);
+      expect(roomsOf(broker).liveRooms()).not.toContain(room);
     });
 
     it('ends subscribed exactly when a listener remains after racing subscribes and unsubscribes', async () => {
@@ -170,17 +171,17 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const listeners = range(1, 6).map(() => new RecordingListener());
       const operations: Array<Promise<unknown>> = [];
       for (const listener of listeners) {
-        operations.push(broker.subscribe(room, listener));
-        operations.push(broker.unsubscribe(room, listener));
+        operations.push(roomsOf(broker).listen(room, listener));
+        operations.push(roomsOf(broker).unlisten(room, listener));
       }
       const survivor = new RecordingListener();
-      operations.push(broker.subscribe(room, survivor));
-      operations.push(broker.unsubscribe(room, listeners[0]!), broker.subscribe(room, listeners[0]!), broker.unsubscribe(room, listeners[0]!));
+      operations.push(roomsOf(broker).listen(room, survivor));
+      operations.push(roomsOf(broker).unlisten(room, listeners[0]!), roomsOf(broker).listen(room, listeners[0]!), roomsOf(broker).unlisten(room, listeners[0]!));
       await Promise.all(operations);
       expect(await harness.subscriberCount(room)).toBe(1);
       await broker.publish(room, { nick: 'ann', text: 'after the race' });
       await survivor.messages.waitForCount(1);
-      await broker.unsubscribe(room, survivor);
+      await roomsOf(broker).unlisten(room, survivor);
       expect(await harness.subscriberCount(room)).toBe(0);
       expect(listeners.every((listener) => listener.messages.items.length === 0)).toBe(true);
     });
@@ -191,16 +192,16 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const onA = new RecordingListener();
       const onB = new RecordingListener();
       const onCElsewhere = new RecordingListener();
-      await a.subscribe(room, onA);
-      await b.subscribe(room, onB);
-      await c.subscribe(freshRoom('elsewhere'), onCElsewhere);
+      await roomsOf(a).listen(room, onA);
+      await roomsOf(b).listen(room, onB);
+      await roomsOf(c).listen(freshRoom('elsewhere'), onCElsewhere);
       expect(await harness.subscriberCount(room)).toBe(2);
       for (let i = 1; i <= 10; i++) await (i % 2 ? a : b).publish(room, { nick: i % 2 ? 'ann' : 'bob', text: `m${i}` });
       await onA.messages.waitForCount(10);
       await onB.messages.waitForCount(10);
       expect(offsetsOf(onA.messages.items)).toEqual(range(1, 10));
       expect(offsetsOf(onB.messages.items)).toEqual(range(1, 10));
-      expect(c.subscribedRooms()).not.toContain(room);
+      expect(roomsOf(c).liveRooms()).not.toContain(room);
       expect(onCElsewhere.messages.items).toHaveLength(0);
     });
 
@@ -208,11 +209,11 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const [a, b] = await Promise.all([node('a'), node('b')]);
       const room = freshRoom('late');
       const early = new RecordingListener();
-      await a.subscribe(room, early);
+      await roomsOf(a).listen(room, early);
       for (let i = 1; i <= 3; i++) await b.publish(room, { nick: 'bob', text: `m${i}` });
       await early.messages.waitForCount(3);
       const late = new RecordingListener();
-      const start = await a.subscribe(room, late);
+      const start = await roomsOf(a).listen(room, late);
       expect(start.offset).toBe(3);
       await b.publish(room, { nick: 'bob', text: 'm4' });
       await late.messages.waitForCount(1);
@@ -224,7 +225,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const broker = await node('a');
       const room = freshRoom('gap');
       const listener = new RecordingListener();
-      await broker.subscribe(room, listener);
+      await roomsOf(broker).listen(room, listener);
       await broker.publish(room, { nick: 'ann', text: 'one' });
       await harness.storeWithoutPublishing(room, 'two (lost on the wire)');
       await harness.storeWithoutPublishing(room, 'three (lost on the wire)');
@@ -241,7 +242,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       broker.onHealth(health.push);
       const room = freshRoom('restart');
       const listener = new RecordingListener();
-      const start = await broker.subscribe(room, listener);
+      const start = await roomsOf(broker).listen(room, listener);
       await broker.publish(room, { nick: 'ann', text: 'before' });
       await listener.messages.waitForCount(1);
 
@@ -264,7 +265,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const [a, b] = await Promise.all([node('a'), node('b')]);
       const room = freshRoom('presence');
       const watcher = new RecordingListener();
-      await b.subscribe(room, watcher);
+      await roomsOf(b).listen(room, watcher);
       await a.presenceAdd(room, { id: 'a:1', nick: 'ann', node: 'a' });
       await b.presenceAdd(room, { id: 'b:1', nick: 'bob', node: 'b' });
       await a.presenceAdd(room, { id: 'a:1', nick: 'ann', node: 'a' });
@@ -301,7 +302,7 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       const [a, b] = await Promise.all([node('a'), node('b')]);
       const room = freshRoom('touch');
       const watcher = new RecordingListener();
-      await b.subscribe(room, watcher);
+      await roomsOf(b).listen(room, watcher);
       const member = { id: 'poll:1', nick: 'poller', node: 'a' };
       await a.presenceTouch(room, member, 400);
       expect((await b.presenceList(room)).map((entry) => entry.nick)).toEqual(['poller']);

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import type { Broker, ChatMessage, RoomListener, RoomSignal } from '@chat/core';
 import { ChatError } from '@chat/protocol';
 import { Collector } from '@chat/testkit';
+import { roomsOf } from './room-layer.js';
 
 class FeatureListener implements RoomListener {
   readonly entries = new Collector<ChatMessage>();
@@ -30,7 +31,7 @@ export function describeChatFeatureContract(node: (id: string) => Promise<Broker
     const [a, b] = await Promise.all([node('a'), node('b')]);
     const room = freshRoom('amend');
     const listener = new FeatureListener();
-    await b.subscribe(room, listener);
+    await roomsOf(b).listen(room, listener);
     await a.publish(room, { nick: 'ann', text: 'one' });
     await a.publish(room, { nick: 'bob', text: 'two', author: 'user-bob' });
     const edited = await a.amend(room, edit(2, 'user-bob', 'two, fixed', { cid: 'e1' }));
@@ -129,7 +130,7 @@ export function describeChatFeatureContract(node: (id: string) => Promise<Broker
     const [a, b] = await Promise.all([node('a'), node('b')]);
     const room = freshRoom('signal');
     const listener = new FeatureListener();
-    await b.subscribe(room, listener);
+    await roomsOf(b).listen(room, listener);
     await a.signal(room, { type: 'typing', room, nick: 'ann' });
     await a.signal(room, { type: 'read', room, nick: 'ann', offset: 0 });
     await listener.signals.waitForCount(2);

@@ -2,6 +2,7 @@ import { RedisBroker, type RoomListener } from '@chat/core';
 import { startRedisServer, type RedisServer } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomsOf } from '../contract/room-layer.js';
 
 const ROOMS = 20;
 const MEMBERS_PER_ROOM = 100;
@@ -40,7 +41,7 @@ describe('presence that costs per room, not per member', () => {
     await Promise.all([node.start(), reader.start()]);
     const rooms = Array.from({ length: ROOMS }, (_, index) => `idle-${index}`);
     for (const room of rooms) {
-      await node.subscribe(room, idle);
+      await roomsOf(node).listen(room, idle);
       await Promise.all(Array.from({ length: MEMBERS_PER_ROOM }, (_, index) => node.presenceAdd(room, { id: `busy:${room}:${index}`, nick: `m${index}`, node: 'busy' })));
     }
 

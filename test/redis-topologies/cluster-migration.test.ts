@@ -4,6 +4,7 @@ import { eventually } from '@chat/testkit';
 import { useClusterBrokers } from './support/cluster-brokers.js';
 import { runFailoverTraffic } from './support/failover-traffic.js';
 import { migrateSlotOf } from './support/migrate-slot.js';
+import { roomsOf } from '../contract/room-layer.js';
 
 describe('redis cluster slot migration', () => {
   const { node, cluster: running } = useClusterBrokers();
@@ -30,7 +31,7 @@ describe('redis cluster slot migration', () => {
     expect(report.gapsInEpoch).toBe(0);
     // Still live on the new owner: a message after the traffic arrives by itself.
     const texts: string[] = [];
-    await listener.subscribe(room, { onMessage: (message) => void texts.push(message.text) });
+    await roomsOf(listener).listen(room, { onMessage: (message) => void texts.push(message.text) });
     await publisher.publish(room, { nick: 'pub', text: 'on the new master' });
     await eventually(() => texts.includes('on the new master'), { what: 'a live message after the move' });
   }, 90_000);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker, roomKeys, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
 import { Collector, eventually, startRedisServer, type RedisServer } from '@chat/testkit';
+import { roomsOf } from '../contract/room-layer.js';
 
 // What a failover does to writes acked by the old primary but not yet replicated: the promoted
 // replica's room ends a few offsets earlier, and new sends reuse those offsets with other messages.
@@ -35,7 +36,7 @@ describe('writes lost in a failover', () => {
       const room = `lost-${replaced}-${process.pid}`;
       const messages = new Collector<ChatMessage>();
       const epochs = new Collector<RoomPosition>();
-      const start = await listener.subscribe(room, { onMessage: messages.push, onEpochChange: (_room, position) => epochs.push(position) });
+      const start = await roomsOf(listener).listen(room, { onMessage: messages.push, onEpochChange: (_room, position) => epochs.push(position) });
       for (let i = 1; i <= 5; i++) await publisher.publish(room, { nick: 'ann', text: `m${i}` });
       await messages.waitForCount(5);
 

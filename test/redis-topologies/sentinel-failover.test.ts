@@ -3,6 +3,7 @@ import { RedisBroker, type Broker } from '@chat/core';
 import { eventually } from '@chat/testkit';
 import { startSentinelSet, type LocalSentinelSet } from './support/redis-sentinel.js';
 import { runFailoverTraffic } from './support/failover-traffic.js';
+import { roomsOf } from '../contract/room-layer.js';
 
 describe('redis sentinel failover', () => {
   let set: LocalSentinelSet;
@@ -42,7 +43,7 @@ describe('redis sentinel failover', () => {
     await eventually(() => listener.isConnected() && publisher.isConnected(), { what: 'both nodes ready again' });
     // Still live after the failover: a new message arrives without any backfill trigger.
     const received: string[] = [];
-    await listener.subscribe(room, { onMessage: (message) => void received.push(message.text) });
+    await roomsOf(listener).listen(room, { onMessage: (message) => void received.push(message.text) });
     await publisher.publish(room, { nick: 'pub', text: 'after' });
     await eventually(() => received.includes('after'), { what: 'a live message after the failover' });
   }, 90_000);

@@ -4,7 +4,7 @@
 // for its masters, so on a small box the ratio mostly shows the cost of the extra processes.
 // Usage: npx tsx services/core/bench/topology-bench.ts [--messages 20000] [--rooms 64]
 import { startRedisCluster, startRedisServer } from '@chat/testkit';
-import { RedisBroker, type RedisBrokerOptions } from '../src/index.js';
+import { RedisBroker, RoomHub, type RedisBrokerOptions } from '../src/index.js';
 
 type RedisTopology = NonNullable<RedisBrokerOptions['topology']>;
 
@@ -29,7 +29,10 @@ async function run(topology: RedisTopology): Promise<Figures> {
   await Promise.all(nodes.map((node) => node.start(15_000)));
   const rooms = Array.from({ length: ROOMS }, (_, i) => `bench-${process.pid}-${i}`);
   let delivered = 0;
-  for (const node of nodes) for (const room of rooms) await node.subscribe(room, { onMessage: () => void (delivered += 1) });
+  for (const node of nodes) {
+    const hub = new RoomHub(node, { nodeId: node === nodes[0] ? 'bench-a' : 'bench-b', firstPageSize: 0, maxResume: 0 });
+    for (const room of rooms) await hub.listen(room, { onMessage: () => void (delivered += 1) });
+  }
   const started = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -9,10 +9,10 @@ import type {
   PresenceSummary,
   PublishResult,
   ReadState,
-  RoomListener,
   RoomPosition,
   RoomSignal,
 } from './types.js';
+import type { RoomChannels } from './room-channels.js';
 
 export type BrokerHealthEvent =
   | { readonly type: 'connected' }
@@ -51,10 +51,10 @@ export interface BrokerOptions {
 }
 
 /**
- * The chat backend every gateway node talks to. Two implementations pass one contract suite:
- * MemoryBroker (single node, in process) and RedisBroker (a cluster of nodes on Redis).
+ * Messages: stored with an offset per room, fanned out on each room's channel, read back as history
+ * and pages, amended, marked read; and the channel layer the node's rooms drive.
  */
-export interface Broker {
+export interface MessageBroker extends RoomChannels {
   readonly kind: 'memory' | 'redis';
   /** Starts connecting; resolves once ready, or rejects after `timeoutMs` while it keeps retrying. */
   start(timeoutMs?: number): Promise<void>;
@@ -62,22 +62,14 @@ export interface Broker {
   stop(options?: { cleanup?: boolean }): Promise<void>;
   isConnected(): boolean;
   onHealth(listener: BrokerHealthListener): () => void;
+  /** Adds an observer of message arrivals and backend round trips; returns its removal. */
+  observe(observer: BrokerObserver): () => void;
 
   /** Stores the message and fans it out, atomically assigning the room's next offset. */
   publish(room: string, draft: MessageDraft): Promise<PublishResult>;
-  /**
-   * Adds a listener for a room's live traffic. The first local listener subscribes the node to
-   * the room, the last one to leave unsubscribes it. Resolves with the position after which the
-   * listener receives every message in order, each once.
-   */
-  subscribe(room: string, listener: RoomListener): Promise<RoomPosition>;
-  unsubscribe(room: string, listener: RoomListener): Promise<void>;
-  /** Rooms this node is subscribed to right now. */
-  subscribedRooms(): readonly string[];
-
+  /** Messages after `query.after` (or the latest); a room that does not exist reads as empty and is not created. */
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
   position(room: string): Promise<RoomPosition>;
-
   /**
    * Edits or deletes the message at `draft.target`: a new entry of the room's stream with its own
    * offset, fanned out and idempotent by cid like a message. Throws ChatError `not_found` (no such
@@ -91,8 +83,11 @@ export interface Broker {
   readState(room: string, reader: string): Promise<ReadState>;
   /** Relays an ephemeral event to the room's listeners on every node; nothing is stored. */
   signal(room: string, signal: RoomSignal): Promise<void>;
+}
 
-  /** Announces a member in a room; the broker refreshes it until removed or the node stops. */
+/** Who is in a room, over every node: each node's members, kept alive by that node. */
+export interface PresenceStore {
+  /** Announces a member of this node in a room; kept until removed, this node stops, or it dies. */
   presenceAdd(room: string, member: PresenceMember): Promise<void>;
   presenceRemove(room: string, memberId: string): Promise<void>;
   /**
@@ -103,17 +98,28 @@ export interface Broker {
   presenceList(room: string): Promise<readonly PresenceMember[]>;
   /** The room's member count and at most `limit` members (every one when count <= limit). */
   presenceSummary(room: string, limit: number): Promise<PresenceSummary>;
+}
 
+/** Limits shared by every node. */
+export interface RateLimiter {
   /**
    * Takes one token of a limit shared by every node (e.g. a user's sends): `ratePerSec` tokens a
    * second, `burst` saved up. Resolves 0 when allowed, else the milliseconds until a token is free.
    */
   consumeRate(key: string, ratePerSec: number, burst: number): Promise<number>;
+}
 
+/** The live gateway nodes, for /admin. */
+export interface NodeRegistry {
   /** Records a heartbeat of node `nodeId` with its state (JSON, for /admin); a clean stop() removes it. */
   nodeHeartbeat(nodeId: string, state: string): Promise<void>;
   /** Every node whose last heartbeat is younger than the presence TTL, by id. */
   nodeList(): Promise<readonly NodeEntry[]>;
-  /** Adds an observer of message arrivals and backend round trips; returns its removal. */
-  observe(observer: BrokerObserver): () => void;
 }
+
+/**
+ * The backend every gateway node talks to: four concerns, each its own interface with its own
+ * contract tests, served by one connection set. Two implementations pass every contract suite:
+ * MemoryBroker (single node, in process) and RedisBroker (a cluster of nodes on Redis).
+ */
+export interface Broker extends MessageBroker, PresenceStore, RateLimiter, NodeRegistry {}

@@ -1,11 +1,12 @@
 export type * from './types.js';
-export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeEntry } from './broker.js';
+export type { Broker, BrokerHealthEvent, BrokerHealthListener, BrokerObserver, BrokerOptions, MessageBroker, NodeEntry, NodeRegistry, PresenceStore, RateLimiter } from './broker.js';
+export type { RoomChannels, RoomRead, RoomTraffic } from './room-channels.js';
 export { BrokerUnavailableError } from './errors.js';
 export { silentLogger, type EngineLogger } from './logger.js';
 export { MemoryBackend } from './memory/memory-backend.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory/memory-broker.js';
 export { RedisBroker, type RedisBrokerOptions } from './redis/redis-broker.js';
-export { roomKeys } from './redis/keys.js';
+export { roomKeys, RedisKeys, DEFAULT_KEY_PREFIX } from './redis/keys.js';
 export { foldMessage, isPlainMessage } from './history-fold.js';
 export type { RedisTopology, RedisAddress } from './redis/redis-topology.js';
 export { RoomHub, type RoomHubOptions, type JoinOptions } from './hub/room-hub.js';

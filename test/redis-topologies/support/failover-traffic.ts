@@ -1,5 +1,6 @@
 import { BrokerUnavailableError, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
 import { Collector } from '@chat/testkit';
+import { roomsOf } from '../../contract/room-layer.js';
 
 /** What one failover run saw, for assertions and for the report. */
 export interface FailoverReport {
@@ -54,7 +55,7 @@ export async function runFailoverTraffic(options: {
     receivedAt.set(key(message.epoch, message.offset), Date.now());
     received.push(message);
   };
-  await listener.subscribe(room, { onMessage, onEpochChange: (_room, position) => void epochs.push(position) });
+  await roomsOf(listener).listen(room, { onMessage, onEpochChange: (_room, position) => void epochs.push(position) });
 
   const acked = new Map<string, string>();
   let killedAt: number | undefined;

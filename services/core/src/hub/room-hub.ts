@@ -1,9 +1,11 @@
 import type { Broker } from '../broker.js';
 import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent, type PresenceEntry } from '@chat/protocol';
-import type { ChatMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition, RoomSignal } from '../types.js';
-import type { HubDelivery, HubMember } from './hub-member.js';
+import type { SignalPayload } from '../message-codec.js';
+import type { RoomTraffic } from '../room-channels.js';
+import type { ChatMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
+import type { HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
-import { RoomOccupancy } from './room-occupancy.js';
+import { Room } from './room.js';
 
 export interface RoomHubOptions {
   readonly nodeId: string;
@@ -41,64 +43,64 @@ function readCounts(state: ReadState | undefined, epoch: string): { read: number
 
 const leftWhileJoining = (): ChatError => new ChatError('not_joined', 'left the room while joining');
 
-/** Members that joined but have not yet received their `joined`: live messages wait for them. */
-type Pending = ChatMessage[] | undefined;
-
-class LocalRoom implements RoomListener {
-  readonly members = new Map<HubMember, Pending>();
-  readonly announced = new Set<HubMember>();
-  readonly occupancy: RoomOccupancy;
-  subscribed: Promise<RoomPosition> | undefined;
-
-  constructor(
-    readonly name: string,
-    presenceEventsMax: number,
-  ) {
-    this.occupancy = new RoomOccupancy(name, presenceEventsMax, (event) => this.onSignal(event));
-  }
-
-  onMessage(message: ChatMessage): void {
-    const envelope = new MessageEnvelope(message);
-    const delivery: HubDelivery = { kind: 'message', envelope };
-    for (const [member, pending] of this.members) {
-      if (pending) pending.push(message);
-      else member.deliver(delivery);
-    }
-  }
-
-  onPresence(event: PresenceEvent): void {
-    if (!this.occupancy.apply(event)) return;
-    const { nick, user } = event.member;
-    const delivery: HubDelivery = user === undefined ? { kind: 'presence', room: event.room, event: event.event, nick } : { kind: 'presence', room: event.room, event: event.event, nick, user };
-    for (const [member, pending] of this.members) if (!pending) member.deliver(delivery);
-  }
-
-  onSignal(event: RoomSignal): void {
-    const delivery: HubDelivery = { kind: 'signal', event };
-    // Typing is news to the others only.
-    for (const [member, pending] of this.members) if (!pending && !(event.type === 'typing' && member.nick === event.nick)) member.deliver(delivery);
-  }
-
-  onEpochChange(room: string, position: RoomPosition): void {
-    for (const [member, pending] of this.members) {
-      if (pending) pending.length = 0;
-      else member.deliver({ kind: 'reset', room, position });
-    }
-  }
-}
-
 /**
- * The rooms of this node: local members per room, one broker subscription per room with members,
- * and each message encoded once for all of them. A join is gap-free: live messages that arrive
- * while the member's history is read wait and follow it, without duplicates.
+ * The rooms of this node, one `Room` each while it has local members or listeners: the broker's
+ * room traffic goes to them. A join is gap-free: live messages that arrive while the member's
+ * history is read wait and follow it, without duplicates.
  */
-export class RoomHub {
-  private readonly rooms = new Map<string, LocalRoom>();
+export class RoomHub implements RoomTraffic {
+  private readonly rooms = new Map<string, Room>();
 
   constructor(
     private readonly broker: Broker,
     private readonly options: RoomHubOptions,
-  ) {}
+  ) {
+    broker.attach(this);
+  }
+
+  liveRooms(): readonly string[] {
+    return [...this.rooms.values()].filter((room) => room.live).map((room) => room.name);
+  }
+
+  receive(message: ChatMessage): void {
+    this.rooms.get(message.room)?.receive(message);
+  }
+
+  receivePresence(event: PresenceEvent): void {
+    this.rooms.get(event.room)?.receivePresence(event);
+  }
+
+  receiveSignal({ room, signal }: SignalPayload): void {
+    this.rooms.get(room)?.receiveSignal(signal);
+  }
+
+  async resync(): Promise<void> {
+    const live = [...this.rooms.values()].filter((room) => room.live);
+    if (live.length === 0) return;
+    await this.broker.subscribeChannels(live.map((room) => room.name));
+    await Promise.all(live.map((room) => room.resync()));
+  }
+
+  /**
+   * Adds an in-process listener of a room's live traffic (no history, no presence of its own).
+   * Resolves with the position after which it receives every message in order, each once.
+   */
+  async listen(room: string, listener: RoomListener): Promise<RoomPosition> {
+    const local = this.room(room);
+    local.listeners.add(listener);
+    try {
+      return await local.open();
+    } catch (error) {
+      local.listeners.delete(listener);
+      await local.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async unlisten(room: string, listener: RoomListener): Promise<void> {
+    const local = this.rooms.get(room);
+    if (local?.listeners.delete(listener)) await local.close();
+  }
 
   /** Members a join reads: every one of a room small enough for presence events, else a page. */
   private get presenceReadLimit(): number {
@@ -113,12 +115,11 @@ export class RoomHub {
   /** Joins `member` to `room`; it receives `joined`, then every later message in order. */
   async join(room: string, member: HubMember, options: JoinOptions): Promise<JoinedEvent> {
     if (this.rooms.get(room)?.members.has(member)) await this.leave(room, member);
-    let local = this.rooms.get(room);
-    if (!local) this.rooms.set(room, (local = new LocalRoom(room, this.options.presenceEventsMax ?? Number.POSITIVE_INFINITY)));
+    const local = this.room(room);
     const pending: ChatMessage[] = [];
     local.members.set(member, pending);
     try {
-      await this.subscribe(local);
+      await local.open();
       if (local.members.get(member) !== pending) throw leftWhileJoining();
       const since = options.since;
       // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
@@ -169,13 +170,8 @@ export class RoomHub {
   async leave(room: string, member: HubMember): Promise<void> {
     const local = this.rooms.get(room);
     if (!local?.members.delete(member)) return;
-    const tasks: Array<Promise<unknown>> = [];
+    const tasks: Array<Promise<unknown>> = [local.close()];
     if (local.announced.delete(member)) tasks.push(this.broker.presenceRemove(room, this.presenceId(member)));
-    if (local.members.size === 0) {
-      this.rooms.delete(room);
-      local.occupancy.stop();
-      tasks.push(this.broker.unsubscribe(room, local));
-    }
     await Promise.allSettled(tasks);
   }
 
@@ -191,16 +187,15 @@ export class RoomHub {
     );
   }
 
-  /** One broker subscription per local room; a failed attempt is forgotten so the next join retries. */
-  private subscribe(local: LocalRoom): Promise<RoomPosition> {
-    if (!local.subscribed) {
-      const attempt = this.broker.subscribe(local.name, local);
-      local.subscribed = attempt;
-      attempt.catch(() => {
-        if (local.subscribed === attempt) local.subscribed = undefined;
+  private room(name: string): Room {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = new Room(name, this.broker, this.options.presenceEventsMax ?? Number.POSITIVE_INFINITY, (emptied) => {
+        if (this.rooms.get(name) === emptied) this.rooms.delete(name);
       });
+      this.rooms.set(name, room);
     }
-    return local.subscribed;
+    return room;
   }
 
   private presenceMember(member: HubMember): PresenceMember {

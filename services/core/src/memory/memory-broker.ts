@@ -2,7 +2,7 @@ import type { Broker, BrokerHealthListener, BrokerObserver, BrokerOptions, NodeE
 import { BrokerObservers } from '../broker-observers.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { HealthEmitter } from '../health-emitter.js';
-import { RoomRegistry } from '../room-registry.js';
+import type { RoomRead, RoomTraffic } from '../room-channels.js';
 import type { SignalPayload } from '../message-codec.js';
 import type {
   AmendDraft,
@@ -16,7 +16,6 @@ import type {
   PresenceSummary,
   PublishResult,
   ReadState,
-  RoomListener,
   RoomPosition,
   RoomSignal,
 } from '../types.js';
@@ -36,7 +35,8 @@ let unnamedNodes = 0;
 export class MemoryBroker implements Broker {
   readonly kind = 'memory' as const;
   readonly backend: MemoryBackend;
-  private readonly registry: RoomRegistry;
+  /** The node's room layer: where room traffic goes (none attached: dropped). */
+  private traffic: RoomTraffic | undefined;
   private readonly health = new HealthEmitter();
   /** This node's members per room: what its heartbeat renews. */
   private readonly localMembers = new Map<string, Map<string, PresenceMember>>();
@@ -62,22 +62,9 @@ export class MemoryBroker implements Broker {
           this.health.setConnected(false, 'backend restarted');
           return;
         }
-        void this.registry.resync().then(() => this.health.setConnected(this.linked));
+        void (this.traffic?.resync() ?? Promise.resolve()).then(() => this.health.setConnected(this.linked));
       },
     };
-    this.registry = new RoomRegistry({
-      subscribeChannels: async (rooms) => {
-        this.ensureConnected();
-        for (const room of rooms) this.backend.subscribe(room, this.connection);
-      },
-      unsubscribeChannel: async (room) => this.backend.unsubscribe(room, this.connection),
-      readRoom: async (room, after, limit) => {
-        this.ensureConnected();
-        return this.backend.read(room, after, limit, true);
-      },
-      onEpochChange: (room, position) => this.health.emit({ type: 'epoch_changed', room, position }),
-      onBackfillGap: () => undefined,
-    });
   }
 
   async start(): Promise<void> {
@@ -114,16 +101,30 @@ export class MemoryBroker implements Broker {
     return { room, epoch: message.epoch, offset: message.offset, ts: message.ts, duplicate };
   }
 
-  subscribe(room: string, listener: RoomListener): Promise<RoomPosition> {
-    return this.registry.add(room, listener);
+  attach(traffic: RoomTraffic): void {
+    this.traffic = traffic;
   }
 
-  unsubscribe(room: string, listener: RoomListener): Promise<void> {
-    return this.registry.remove(room, listener);
+  async subscribeChannels(rooms: readonly string[]): Promise<void> {
+    this.ensureConnected();
+    for (const room of rooms) this.backend.subscribe(room, this.connection);
   }
 
-  subscribedRooms(): readonly string[] {
-    return this.registry.liveRooms();
+  async unsubscribeChannel(room: string): Promise<void> {
+    this.backend.unsubscribe(room, this.connection);
+  }
+
+  async readRoom(room: string, after: number, limit: number): Promise<RoomRead> {
+    this.ensureConnected();
+    return this.backend.read(room, after, limit, true);
+  }
+
+  roomEpochChanged(room: string, position: RoomPosition): void {
+    this.health.emit({ type: 'epoch_changed', room, position });
+  }
+
+  backfillGap(): void {
+    // Nothing to log in process: the memory log is trimmed only by HISTORY_SIZE.
   }
 
   async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
@@ -221,7 +222,7 @@ export class MemoryBroker implements Broker {
     if (!this.health.isConnected) return;
     const now = Date.now();
     const leaseUntil = now + this.options.presenceTtlMs;
-    for (const room of new Set([...this.registry.liveRooms(), ...this.localMembers.keys()])) {
+    for (const room of new Set([...(this.traffic?.liveRooms() ?? []), ...this.localMembers.keys()])) {
       const members = this.localMembers.get(room);
       const ownMissing = this.backend.presence.refresh(room, members ? this.nodeId : undefined, leaseUntil, now);
       if (ownMissing && members) for (const member of members.values()) this.backend.presence.add(room, this.nodeId, member, leaseUntil);
@@ -231,11 +232,11 @@ export class MemoryBroker implements Broker {
   }
 
   private onPayload(payload: ChatMessage | PresenceEvent | SignalPayload): void {
-    if ('member' in payload) this.registry.receivePresence(payload);
-    else if ('signal' in payload) this.registry.receiveSignal(payload);
+    if ('member' in payload) this.traffic?.receivePresence(payload);
+    else if ('signal' in payload) this.traffic?.receiveSignal(payload);
     else {
       this.observers.messageArrived(payload);
-      this.registry.receive(payload);
+      this.traffic?.receive(payload);
     }
   }
 

@@ -5,7 +5,7 @@ import { newEpochCandidate } from '../epoch.js';
 import { HealthEmitter } from '../health-emitter.js';
 import { silentLogger, type EngineLogger } from '../logger.js';
 import { decodeChannelPayload, decodeStoredMessage, encodeMessageBody, isPresenceEvents } from '../message-codec.js';
-import { RoomRegistry, type ChannelBackend } from '../room-registry.js';
+import type { RoomRead, RoomTraffic } from '../room-channels.js';
 import type {
   AmendDraft,
   ChatMessage,
@@ -17,7 +17,6 @@ import type {
   PresenceSummary,
   PublishResult,
   ReadState,
-  RoomListener,
   RoomPosition,
   RoomSignal,
 } from '../types.js';
@@ -57,7 +56,8 @@ const ROOM_KEEP_MAX_MS = 3_600_000;
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const;
   private readonly redis: RedisConnections;
-  private readonly registry: RoomRegistry;
+  /** The node's room layer: where room traffic goes (none attached: dropped). */
+  private traffic: RoomTraffic | undefined;
   private readonly recent = new RecentPayloads();
   /** Per room, the epoch of the registry's last read: the epoch its listeners are in. */
   private readonly readEpochs = new Map<string, string>();
@@ -82,7 +82,6 @@ export class RedisBroker implements Broker {
     const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
     this.redis = connectTopology(topology, options.nodeId, options.link);
     this.keys = new RedisKeys(options.keyPrefix);
-    this.registry = new RoomRegistry(this.channelBackend());
     this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs, this.keys);
     this.presence = new RedisPresence({
       nodeId: options.nodeId,
@@ -173,16 +172,37 @@ export class RedisBroker implements Broker {
     return { room, epoch, offset: Number(offset), ts: firstTs ?? ts, duplicate: duplicate === 1 };
   }
 
-  subscribe(room: string, listener: RoomListener): Promise<RoomPosition> {
-    return this.registry.add(room, listener);
+  attach(traffic: RoomTraffic): void {
+    this.traffic = traffic;
   }
 
-  unsubscribe(room: string, listener: RoomListener): Promise<void> {
-    return this.registry.remove(room, listener);
+  async subscribeChannels(rooms: readonly string[]): Promise<void> {
+    try {
+      await this.redis.subscribe(rooms.map((room) => this.keys.room(room).channel));
+    } catch {
+      throw new BrokerUnavailableError();
+    }
   }
 
-  subscribedRooms(): readonly string[] {
-    return this.registry.liveRooms();
+  async unsubscribeChannel(room: string): Promise<void> {
+    this.recent.forget(room);
+    this.readEpochs.delete(room);
+    await this.redis.unsubscribe(this.keys.room(room).channel);
+  }
+
+  async readRoom(room: string, after: number, limit: number): Promise<RoomRead> {
+    const result = await this.read(room, after, limit, true, this.readEpochs.get(room));
+    this.readEpochs.set(room, result.position.epoch);
+    return result;
+  }
+
+  roomEpochChanged(room: string, position: RoomPosition): void {
+    this.logger.warn({ room, epoch: position.epoch }, 'room data was lost: new epoch');
+    this.health.emit({ type: 'epoch_changed', room, position });
+  }
+
+  backfillGap(room: string, expected: number, got: number): void {
+    this.logger.warn({ room, expected, got }, 'messages trimmed from history before backfill could read them');
   }
 
   async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
@@ -270,7 +290,7 @@ export class RedisBroker implements Broker {
   }
 
   private async heartbeat(): Promise<void> {
-    const served = this.registry.liveRooms();
+    const served = this.traffic?.liveRooms() ?? [];
     await Promise.all([this.presence.refresh(served), this.keepRooms(served)]);
   }
 
@@ -321,34 +341,6 @@ export class RedisBroker implements Broker {
     }
   }
 
-  private channelBackend(): ChannelBackend {
-    return {
-      subscribeChannels: async (rooms) => {
-        try {
-          await this.redis.subscribe(rooms.map((room) => this.keys.room(room).channel));
-        } catch {
-          throw new BrokerUnavailableError();
-        }
-      },
-      unsubscribeChannel: async (room) => {
-        this.recent.forget(room);
-        this.readEpochs.delete(room);
-        await this.redis.unsubscribe(this.keys.room(room).channel);
-      },
-      readRoom: async (room, after, limit) => {
-        const result = await this.read(room, after, limit, true, this.readEpochs.get(room));
-        this.readEpochs.set(room, result.position.epoch);
-        return result;
-      },
-      onEpochChange: (room, position) => {
-        this.logger.warn({ room, epoch: position.epoch }, 'room data was lost: new epoch');
-        this.health.emit({ type: 'epoch_changed', room, position });
-      },
-      onBackfillGap: (room, expected, got) =>
-        this.logger.warn({ room, expected, got }, 'messages trimmed from history before backfill could read them'),
-    };
-  }
-
   private onChannelPayload(channel: string, payload: string): void {
     const room = this.keys.roomOfChannel(channel);
     if (room === undefined) return;
@@ -356,13 +348,13 @@ export class RedisBroker implements Broker {
     if (!decoded) {
       this.logger.warn({ room }, 'malformed payload on room channel');
     } else if (isPresenceEvents(decoded)) {
-      for (const event of decoded) this.registry.receivePresence(event);
+      for (const event of decoded) this.traffic?.receivePresence(event);
     } else if ('signal' in decoded) {
-      this.registry.receiveSignal(decoded);
+      this.traffic?.receiveSignal(decoded);
     } else {
       this.recent.remember(room, decoded.epoch, decoded.offset, payload);
       this.observers.messageArrived(decoded);
-      this.registry.receive(decoded);
+      this.traffic?.receive(decoded);
     }
   }
 
@@ -390,7 +382,7 @@ export class RedisBroker implements Broker {
     this.resyncing = true;
     this.resyncAgain = false;
     try {
-      await this.registry.resync();
+      await this.traffic?.resync();
       await this.presence.announceAll();
       if (this.redis.isReady()) this.health.setConnected(true);
     } catch (error) {

@@ -30,7 +30,7 @@ export function parseNodeState(json: string): NodeState | undefined {
 export function currentNodeState(context: GatewayContext, startedAt: number): NodeState {
   const { metrics, broker, hub } = context;
   const rooms: Record<string, number> = {};
-  for (const room of broker.subscribedRooms()) {
+  for (const room of hub.liveRooms()) {
     const members = hub.memberCount(room);
     if (members > 0) rooms[room] = members;
   }
