@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Broker, BrokerHealthEvent, ChatMessage, PresenceEvent, RoomListener, RoomPosition } from '@chat/core';
+import type { Broker, BrokerHealthEvent, RoomMessage, PresenceEvent, RoomListener, RoomPosition } from '@chat/core';
 import { Collector, eventually } from '@chat/testkit';
 import { contractOptions, type BrokerHarness } from './broker-harness.js';
 import { describeChatFeatureContract } from './chat-features-contract.js';
@@ -9,10 +9,10 @@ let roomCounter = 0;
 const freshRoom = (label: string): string => `${label}-${process.pid}-${++roomCounter}`;
 
 class RecordingListener implements RoomListener {
-  readonly messages = new Collector<ChatMessage>();
+  readonly messages = new Collector<RoomMessage>();
   readonly presence = new Collector<PresenceEvent>();
   readonly epochs = new Collector<RoomPosition>();
-  onMessage = (message: ChatMessage): void => this.messages.push(message);
+  onMessage = (message: RoomMessage): void => this.messages.push(message);
   onPresence = (event: PresenceEvent): void => this.presence.push(event);
   onEpochChange = (_room: string, position: RoomPosition): void => this.epochs.push(position);
   texts(): string[] {
@@ -20,7 +20,7 @@ class RecordingListener implements RoomListener {
   }
 }
 
-const offsetsOf = (messages: readonly ChatMessage[]): number[] => messages.map((message) => message.offset);
+const offsetsOf = (messages: readonly RoomMessage[]): number[] => messages.map((message) => message.offset);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** One behaviour suite for every Broker: the embedded default is held to the cluster's contract. */

@@ -1,13 +1,13 @@
 import { expect, it } from 'vitest';
-import type { Broker, ChatMessage, RoomListener, RoomSignal } from '@chat/core';
+import type { Broker, RoomMessage, RoomListener, RoomSignal } from '@chat/core';
 import { ChatError } from '@chat/protocol';
 import { Collector } from '@chat/testkit';
 import { roomsOf } from './room-layer.js';
 
 class FeatureListener implements RoomListener {
-  readonly entries = new Collector<ChatMessage>();
+  readonly entries = new Collector<RoomMessage>();
   readonly signals = new Collector<RoomSignal>();
-  onMessage = (message: ChatMessage): void => this.entries.push(message);
+  onMessage = (message: RoomMessage): void => this.entries.push(message);
   onSignal = (signal: RoomSignal): void => this.signals.push(signal);
 }
 
@@ -75,7 +75,7 @@ export function describeChatFeatureContract(node: (id: string) => Promise<Broker
       if (i % 7 === 0) await broker.amend(room, edit(offset, 'ann', `m${i} (v2)`));
     }
     await broker.amend(room, remove(3, 'ann'));
-    const seen: ChatMessage[] = [];
+    const seen: RoomMessage[] = [];
     let before: number | undefined;
     for (let pages = 0; pages < 20; pages++) {
       const page = await broker.historyPage(room, before === undefined ? { limit: 7 } : { before, limit: 7 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisBroker, roomKeys, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
+import { RedisBroker, roomKeys, type Broker, type RoomMessage, type RoomPosition } from '@chat/core';
 import { Collector, eventually, startRedisServer, type RedisServer } from '@chat/testkit';
 import { roomsOf } from '../contract/room-layer.js';
 
@@ -34,7 +34,7 @@ describe('writes lost in a failover', () => {
       const [publisher, listener] = [await node('a'), await node('b')];
       const admin = server.client();
       const room = `lost-${replaced}-${process.pid}`;
-      const messages = new Collector<ChatMessage>();
+      const messages = new Collector<RoomMessage>();
       const epochs = new Collector<RoomPosition>();
       const start = await roomsOf(listener).listen(room, { onMessage: messages.push, onEpochChange: (_room, position) => epochs.push(position) });
       for (let i = 1; i <= 5; i++) await publisher.publish(room, { nick: 'ann', text: `m${i}` });

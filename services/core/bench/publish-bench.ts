@@ -3,7 +3,7 @@
 // Usage: npm run bench:broker [-- --messages 20000]
 import { startRedisServer } from '@chat/testkit';
 import { Redis } from 'ioredis';
-import { MemoryBroker, RedisBroker, RoomHub, type Broker, type ChatMessage } from '../src/index.js';
+import { MemoryBroker, RedisBroker, RoomHub, type Broker, type RoomMessage } from '../src/index.js';
 
 const argIndex = process.argv.indexOf('--messages');
 const MESSAGES = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 20_000;
@@ -26,7 +26,7 @@ async function brokerRun(broker: Broker, room: string): Promise<{ perSec: number
   let lastOffset = 0;
   let inOrder = true;
   await new RoomHub(broker, { nodeId: 'bench', firstPageSize: 0, maxResume: 0 }).listen(room, {
-    onMessage: (message: ChatMessage) => {
+    onMessage: (message: RoomMessage) => {
       delivered += 1;
       if (message.offset !== lastOffset + 1) inOrder = false;
       lastOffset = message.offset;

@@ -1,5 +1,5 @@
 import type { BrokerObserver } from './broker.js';
-import type { ChatMessage } from './types.js';
+import type { RoomMessage } from './types.js';
 
 /** The observers of one broker: told of every room message that reaches the node and every backend round trip. */
 export class BrokerObservers {
@@ -10,7 +10,7 @@ export class BrokerObservers {
     return () => this.observers.delete(observer);
   }
 
-  messageArrived(message: ChatMessage): void {
+  messageArrived(message: RoomMessage): void {
     for (const observer of this.observers) observer.messageArrived?.(message);
   }
 

@@ -1,6 +1,6 @@
 import type {
   AmendDraft,
-  ChatMessage,
+  RoomMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
@@ -31,7 +31,7 @@ export interface NodeEntry {
 /** Told what a broker does, for metrics. */
 export interface BrokerObserver {
   /** A room message reached this node: once per node, before it is fanned out to members. */
-  readonly messageArrived?: (message: ChatMessage) => void;
+  readonly messageArrived?: (message: RoomMessage) => void;
   /** A backend call (on Redis: one round trip) completed or failed after `seconds`. */
   readonly roundTrip?: (seconds: number, failed: boolean) => void;
 }

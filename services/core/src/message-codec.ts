@@ -1,5 +1,5 @@
 import { parseServerEvent } from '@chat/protocol';
-import type { AmendDraft, ChatMessage, MessageDraft, PresenceEvent, PresenceMember, RoomSignal } from './types.js';
+import type { AmendDraft, RoomMessage, MessageDraft, PresenceEvent, PresenceMember, RoomSignal } from './types.js';
 
 /** A signal as a room's channel carries it, with the room it arrived on. */
 export interface SignalPayload {
@@ -38,7 +38,7 @@ const TS_KEY = ',"ts":';
  * A message as its stored JSON arrived from the channel: epoch and offset are read by a scan (all
  * that ordering needs); the rest is parsed only when someone asks (line clients, history).
  */
-export class StoredMessage implements ChatMessage {
+export class StoredMessage implements RoomMessage {
   private fields: { nick: string; text: string; ts: number } | undefined;
 
   constructor(
@@ -102,7 +102,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-function toMessage(room: string, value: Record<string, unknown>): ChatMessage | undefined {
+function toMessage(room: string, value: Record<string, unknown>): RoomMessage | undefined {
   const { epoch, offset, nick, text, ts, cid, kind, target } = value;
   if (typeof epoch !== 'string' || typeof offset !== 'number' || typeof nick !== 'string') return undefined;
   if (typeof text !== 'string' || typeof ts !== 'number') return undefined;
@@ -119,7 +119,7 @@ function toMember(value: unknown): PresenceMember | undefined {
 }
 
 /** Decodes a stored message; undefined for anything malformed. */
-export function decodeStoredMessage(room: string, payload: string): ChatMessage | undefined {
+export function decodeStoredMessage(room: string, payload: string): RoomMessage | undefined {
   try {
     const value: unknown = JSON.parse(payload);
     return isRecord(value) ? toMessage(room, value) : undefined;
@@ -135,7 +135,7 @@ function toSignal(room: string, value: unknown): SignalPayload | undefined {
 }
 
 /** Whether a decoded channel payload is presence changes. */
-export function isPresenceEvents(payload: ChatMessage | readonly PresenceEvent[] | SignalPayload): payload is readonly PresenceEvent[] {
+export function isPresenceEvents(payload: RoomMessage | readonly PresenceEvent[] | SignalPayload): payload is readonly PresenceEvent[] {
   return Array.isArray(payload);
 }
 
@@ -143,7 +143,7 @@ export function isPresenceEvents(payload: ChatMessage | readonly PresenceEvent[]
  * Decodes what a room's channel carries: a message (scanned, not parsed), presence changes (one
  * join or leave, or a sweep's batch of leaves) or a signal.
  */
-export function decodeChannelPayload(room: string, payload: string): ChatMessage | readonly PresenceEvent[] | SignalPayload | undefined {
+export function decodeChannelPayload(room: string, payload: string): RoomMessage | readonly PresenceEvent[] | SignalPayload | undefined {
   const stored = scanStoredMessage(room, payload);
   if (stored) return stored;
   try {

@@ -1,12 +1,12 @@
 import type { SignalPayload } from './message-codec.js';
-import type { ChatMessage, PresenceEvent, RoomPosition } from './types.js';
+import type { RoomMessage, PresenceEvent, RoomPosition } from './types.js';
 
 /**
  * The node's room layer as a broker sees it: where the traffic of the rooms it is subscribed to
  * goes, and what it resynchronises after a reconnect. The broker does no ordering of its own.
  */
 export interface RoomTraffic {
-  receive(message: ChatMessage): void;
+  receive(message: RoomMessage): void;
   receivePresence(event: PresenceEvent): void;
   receiveSignal(payload: SignalPayload): void;
   /** After the broker reconnected: subscribe every live room again and read what was missed. */
@@ -18,7 +18,7 @@ export interface RoomTraffic {
 /** A room's position and the stored messages after the offset asked for. */
 export interface RoomRead {
   readonly position: RoomPosition;
-  readonly messages: ChatMessage[];
+  readonly messages: RoomMessage[];
 }
 
 /** The pub/sub side of a broker, per room channel: what the room layer drives. */

@@ -2,8 +2,8 @@ import type { ChatMessage as WireMessage, EntryKind, OccupancyEvent, ReadEvent, 
 
 export type { RoomPosition, EntryKind };
 
-/** A stored, ordered chat message: its wire form plus what only the broker keeps. */
-export interface ChatMessage extends WireMessage {
+/** A message as a room stores it: the wire `ChatMessage` plus what only the broker keeps (never sent). */
+export interface RoomMessage extends WireMessage {
   readonly cid?: string;
   /** Who may edit or delete it, when not its nick (the memory broker keeps it on the message). */
   readonly author?: string;
@@ -72,7 +72,7 @@ export interface HistoryQuery {
 
 export interface HistoryPage extends RoomPosition {
   /** Oldest first. `offset` of the page is the room's head offset when it was read. */
-  readonly messages: readonly ChatMessage[];
+  readonly messages: readonly RoomMessage[];
 }
 
 export interface PresenceMember {
@@ -92,7 +92,7 @@ export interface PresenceEvent {
 
 /** Receives a room's traffic, in offset order, each offset once. */
 export interface RoomListener {
-  onMessage(message: ChatMessage): void;
+  onMessage(message: RoomMessage): void;
   onPresence?(event: PresenceEvent): void;
   /** An ephemeral event (typing, read): not ordered with messages, may be lost. */
   onSignal?(signal: RoomSignal): void;

@@ -1,4 +1,4 @@
-import type { BrokerObserver, ChatMessage } from '@chat/core';
+import type { BrokerObserver, RoomMessage } from '@chat/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type TransportName = 'ws' | 'ws_line' | 'sse' | 'xhr_stream' | 'pushlet' | 'poll' | 'tcp' | 'http' | 'pusher';
@@ -85,7 +85,7 @@ export class GatewayMetrics {
 
   /** Feeds the latency and round-trip histograms from the broker: `broker.observe(metrics.brokerObserver)`. */
   readonly brokerObserver: BrokerObserver = {
-    messageArrived: (message: ChatMessage) => this.deliveryLatency.observe(Math.max(0, Date.now() - message.ts) / 1000),
+    messageArrived: (message: RoomMessage) => this.deliveryLatency.observe(Math.max(0, Date.now() - message.ts) / 1000),
     roundTrip: (seconds: number, failed: boolean) => {
       this.brokerRoundTrips.observe(seconds);
       if (failed) this.brokerErrors.inc();

@@ -1,4 +1,4 @@
-import { BrokerUnavailableError, type Broker, type ChatMessage, type RoomPosition } from '@chat/core';
+import { BrokerUnavailableError, type Broker, type RoomMessage, type RoomPosition } from '@chat/core';
 import { Collector } from '@chat/testkit';
 import { roomsOf } from '../../contract/room-layer.js';
 
@@ -39,7 +39,7 @@ export async function runFailoverTraffic(options: {
   timeoutMs?: number;
 }): Promise<FailoverReport> {
   const { publisher, listener, room, kill, intervalMs = 10, beforeKillMs = 1000, afterRecoveryMs = 1500, timeoutMs = 30_000 } = options;
-  const received = new Collector<ChatMessage>();
+  const received = new Collector<RoomMessage>();
   const receivedAt = new Map<string, number>();
   const epochs: RoomPosition[] = [];
   let notReadySince: number | undefined;
@@ -51,7 +51,7 @@ export async function runFailoverTraffic(options: {
       notReadySince = undefined;
     }
   });
-  const onMessage = (message: ChatMessage): void => {
+  const onMessage = (message: RoomMessage): void => {
     receivedAt.set(key(message.epoch, message.offset), Date.now());
     received.push(message);
   };
@@ -95,7 +95,7 @@ export async function runFailoverTraffic(options: {
   await killing;
   const finalEpoch = [...acked.keys()].at(-1)!.split('/')[0]!;
   const inFinal = [...acked.keys()].filter((k) => k.startsWith(`${finalEpoch}/`));
-  const has = (items: readonly ChatMessage[]) => new Set(items.map((m) => key(m.epoch, m.offset)));
+  const has = (items: readonly RoomMessage[]) => new Set(items.map((m) => key(m.epoch, m.offset)));
   await received
     .waitFor((items) => inFinal.every((k) => has(items).has(k)), { timeoutMs: 15_000, what: 'every acked message of the final epoch' })
     .catch(() => undefined);
@@ -103,7 +103,7 @@ export async function runFailoverTraffic(options: {
   let duplicates = 0;
   let gapsInEpoch = 0;
   const counted = new Set<string>();
-  let previous: ChatMessage | undefined;
+  let previous: RoomMessage | undefined;
   for (const message of received.items) {
     const k = key(message.epoch, message.offset);
     if (counted.has(k)) duplicates++;

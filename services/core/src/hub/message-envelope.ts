@@ -1,18 +1,18 @@
 import { formatEditedOutput, formatNotice, formatOutput, messageEvent } from '@chat/protocol';
 import { StoredMessage } from '../message-codec.js';
-import type { ChatMessage } from '../types.js';
+import type { RoomMessage } from '../types.js';
 
 /**
  * A stored payload already holds the wire members in wire order (epoch, offset, nick, text, ts):
  * the frame is the type and room put in front of it, with no parse and no re-encode. Room names
  * are of a JSON-safe alphabet.
  */
-function encodeMessageFrame(message: ChatMessage): string {
+function encodeMessageFrame(message: RoomMessage): string {
   if (message instanceof StoredMessage) return `{"type":"message","room":"${message.room}",${message.payload.slice(1)}`;
   return JSON.stringify(messageEvent(message));
 }
 
-function lineOf({ kind, nick, text }: ChatMessage): string {
+function lineOf({ kind, nick, text }: RoomMessage): string {
   if (kind === 'edit') return formatEditedOutput(nick, text);
   return kind === 'delete' ? formatNotice(`${nick} deleted a message`) : formatOutput(nick, text);
 }
@@ -22,7 +22,7 @@ export class MessageEnvelope {
   private jsonFrame: string | undefined;
   private lineFrame: string | undefined;
 
-  constructor(readonly message: ChatMessage) {}
+  constructor(readonly message: RoomMessage) {}
 
   /** `{"type":"message",…}` for WebSocket frames, SSE data and long-poll events. */
   get json(): string {

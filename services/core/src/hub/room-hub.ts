@@ -2,7 +2,7 @@ import type { Broker } from '../broker.js';
 import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent, type PresenceEntry } from '@chat/protocol';
 import type { SignalPayload } from '../message-codec.js';
 import type { RoomTraffic } from '../room-channels.js';
-import type { ChatMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
+import type { RoomMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
 import type { HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
 import { Room } from './room.js';
@@ -62,7 +62,7 @@ export class RoomHub implements RoomTraffic {
     return [...this.rooms.values()].filter((room) => room.live).map((room) => room.name);
   }
 
-  receive(message: ChatMessage): void {
+  receive(message: RoomMessage): void {
     this.rooms.get(message.room)?.receive(message);
   }
 
@@ -116,7 +116,7 @@ export class RoomHub implements RoomTraffic {
   async join(room: string, member: HubMember, options: JoinOptions): Promise<JoinedEvent> {
     if (this.rooms.get(room)?.members.has(member)) await this.leave(room, member);
     const local = this.room(room);
-    const pending: ChatMessage[] = [];
+    const pending: RoomMessage[] = [];
     local.members.set(member, pending);
     try {
       await local.open();

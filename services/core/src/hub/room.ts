@@ -1,6 +1,6 @@
 import { BrokerUnavailableError } from '../errors.js';
 import type { RoomChannels } from '../room-channels.js';
-import type { ChatMessage, PresenceEvent, RoomListener, RoomPosition, RoomSignal } from '../types.js';
+import type { RoomMessage, PresenceEvent, RoomListener, RoomPosition, RoomSignal } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
 import { MessageEnvelope } from './message-envelope.js';
 import { RoomOccupancy } from './room-occupancy.js';
@@ -9,7 +9,7 @@ const BACKFILL_PAGE = 500;
 const BACKFILL_RETRY_MS = 500;
 
 /** A member that joined but has not yet received its `joined`: live messages wait for it here. */
-type Waiting = ChatMessage[] | undefined;
+type Waiting = RoomMessage[] | undefined;
 
 /**
  * One room on one node, the only place that orders its traffic: it owns the room's channel
@@ -28,7 +28,7 @@ export class Room {
   /** Last position delivered; set while the node is subscribed to the room. */
   private position: RoomPosition | undefined;
   /** Messages that arrived while a backfill was reading the stream. */
-  private queued: ChatMessage[] | undefined;
+  private queued: RoomMessage[] | undefined;
   private backfilling = false;
   private chain: Promise<void> = Promise.resolve();
 
@@ -64,7 +64,7 @@ export class Room {
   }
 
   /** A message from the room's channel. */
-  receive(message: ChatMessage): void {
+  receive(message: RoomMessage): void {
     if (!this.position) return;
     if (this.queued) this.queued.push(message);
     else this.accept(message);
@@ -124,7 +124,7 @@ export class Room {
   }
 
   /** `verified`: the room's epoch was just read from the backend, so another epoch is stale. */
-  private accept(message: ChatMessage, verified = false): void {
+  private accept(message: RoomMessage, verified = false): void {
     const position = this.position;
     if (!position) return;
     if (message.epoch !== position.epoch) {
@@ -139,7 +139,7 @@ export class Room {
     }
   }
 
-  private deliver(message: ChatMessage): void {
+  private deliver(message: RoomMessage): void {
     this.position = message;
     for (const listener of this.listeners) listener.onMessage(message);
     if (this.members.size === 0) return;
@@ -180,7 +180,7 @@ export class Room {
     for (const [index, message] of queued.entries()) {
       this.accept(message, true);
       // A new gap started another backfill: it queues the rest.
-      if (this.queued) return void (this.queued as ChatMessage[]).push(...queued.slice(index + 1));
+      if (this.queued) return void (this.queued as RoomMessage[]).push(...queued.slice(index + 1));
     }
   }
 

@@ -3,10 +3,10 @@ import { newEpochCandidate } from '../epoch.js';
 import { foldMessage, isPlainMessage } from '../history-fold.js';
 import type { SignalPayload } from '../message-codec.js';
 import { TokenBucket } from '../session/token-bucket.js';
-import type { AmendDraft, ChatMessage, MessageDraft, PageQuery, PresenceEvent, ReadState, RoomPosition } from '../types.js';
+import type { AmendDraft, RoomMessage, MessageDraft, PageQuery, PresenceEvent, ReadState, RoomPosition } from '../types.js';
 import { MemoryPresenceTable } from './memory-presence.js';
 
-type ChannelPayload = ChatMessage | PresenceEvent | SignalPayload;
+type ChannelPayload = RoomMessage | PresenceEvent | SignalPayload;
 
 /** What the backend calls on a connected broker: the in-process equivalent of a Redis connection. */
 export interface MemoryConnection {
@@ -17,12 +17,12 @@ export interface MemoryConnection {
 interface MemoryRoom {
   readonly epoch: string;
   offset: number;
-  readonly log: ChatMessage[];
-  readonly cids: Map<string, ChatMessage>;
+  readonly log: RoomMessage[];
+  readonly cids: Map<string, RoomMessage>;
   /** When it was last written: a room without subscribers idle for the room ttl is forgotten. */
   activeAt: number;
   /** Message offset → its latest edit or delete entry. */
-  readonly folds: Map<number, ChatMessage>;
+  readonly folds: Map<number, RoomMessage>;
   /** Reader → read offset in this epoch. */
   readonly reads: Map<string, number>;
   /** Offsets of the recent edit and delete entries (as many as the history holds), for unread counts. */
@@ -30,7 +30,7 @@ interface MemoryRoom {
 }
 
 export interface StoredResult {
-  readonly message: ChatMessage;
+  readonly message: RoomMessage;
   readonly duplicate: boolean;
 }
 
@@ -87,7 +87,7 @@ export class MemoryBackend {
     if (seen) return { message: seen, duplicate: true };
     state.offset += 1;
     const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts, ...(draft.author === undefined ? {} : { author: draft.author }) };
-    const message: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
+    const message: RoomMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
     this.append(state, message, historySize, idempotencyWindow);
     return { message, duplicate: false };
   }
@@ -107,7 +107,7 @@ export class MemoryBackend {
     state.offset += 1;
     const text = draft.kind === 'edit' ? draft.text : '';
     const base = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text, ts, kind: draft.kind, target: draft.target, author: draft.requester };
-    const entry: ChatMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
+    const entry: RoomMessage = draft.cid === undefined ? base : { ...base, cid: draft.cid };
     state.folds.set(draft.target, entry);
     state.amends.push(entry.offset);
     if (state.amends.length > historySize) state.amends.shift();
@@ -116,10 +116,10 @@ export class MemoryBackend {
   }
 
   /** See Broker.historyPage. */
-  page(room: string, query: PageQuery): { position: RoomPosition; messages: ChatMessage[] } {
+  page(room: string, query: PageQuery): { position: RoomPosition; messages: RoomMessage[] } {
     const state = this.rooms.get(room) ?? this.unknownRoom();
     const before = query.before ?? Number.POSITIVE_INFINITY;
-    const messages: ChatMessage[] = [];
+    const messages: RoomMessage[] = [];
     for (let index = state.log.length - 1; index >= 0 && messages.length < query.limit; index--) {
       const entry = state.log[index];
       if (entry && entry.offset < before && isPlainMessage(entry)) messages.unshift(foldMessage(entry, state.folds.get(entry.offset)));
@@ -147,7 +147,7 @@ export class MemoryBackend {
     this.publish(payload.room, payload);
   }
 
-  private append(state: MemoryRoom, message: ChatMessage, historySize: number, idempotencyWindow: number): void {
+  private append(state: MemoryRoom, message: RoomMessage, historySize: number, idempotencyWindow: number): void {
     state.activeAt = Date.now();
     state.log.push(message);
     if (state.log.length > historySize) state.log.shift();
@@ -159,17 +159,17 @@ export class MemoryBackend {
   }
 
   /** Advances the offset and stores a message without publishing it: a lost pub/sub message, for tests. */
-  storeSilently(room: string, draft: MessageDraft, historySize: number): ChatMessage {
+  storeSilently(room: string, draft: MessageDraft, historySize: number): RoomMessage {
     const state = this.room(room);
     state.offset += 1;
-    const message: ChatMessage = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts: Date.now() };
+    const message: RoomMessage = { room, epoch: state.epoch, offset: state.offset, nick: draft.nick, text: draft.text, ts: Date.now() };
     state.log.push(message);
     if (state.log.length > historySize) state.log.shift();
     return message;
   }
 
   /** `create`: a subscribing node makes a missing room; a plain read leaves nothing behind. */
-  read(room: string, after: number, limit: number, create = false): { position: RoomPosition; messages: ChatMessage[] } {
+  read(room: string, after: number, limit: number, create = false): { position: RoomPosition; messages: RoomMessage[] } {
     const state = create ? this.room(room) : (this.rooms.get(room) ?? this.unknownRoom());
     const position = { epoch: state.epoch, offset: state.offset };
     if (limit <= 0) return { position, messages: [] };

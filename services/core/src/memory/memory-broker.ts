@@ -6,7 +6,7 @@ import type { RoomRead, RoomTraffic } from '../room-channels.js';
 import type { SignalPayload } from '../message-codec.js';
 import type {
   AmendDraft,
-  ChatMessage,
+  RoomMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
@@ -231,7 +231,7 @@ export class MemoryBroker implements Broker {
     if (roomTtl > 0) this.backend.evictIdleRooms(roomTtl, now);
   }
 
-  private onPayload(payload: ChatMessage | PresenceEvent | SignalPayload): void {
+  private onPayload(payload: RoomMessage | PresenceEvent | SignalPayload): void {
     if ('member' in payload) this.traffic?.receivePresence(payload);
     else if ('signal' in payload) this.traffic?.receiveSignal(payload);
     else {

@@ -8,7 +8,7 @@ import { decodeChannelPayload, decodeStoredMessage, encodeMessageBody, isPresenc
 import type { RoomRead, RoomTraffic } from '../room-channels.js';
 import type {
   AmendDraft,
-  ChatMessage,
+  RoomMessage,
   HistoryPage,
   HistoryQuery,
   MessageDraft,
@@ -308,13 +308,13 @@ export class RedisBroker implements Broker {
 
   /** `seenEpoch`: a backfill's own read, which also checks that what it delivered is still stored. */
   /** `create`: a subscribing node makes a missing room; a plain read writes nothing. */
-  private async read(room: string, after: number, limit: number, create: boolean, seenEpoch?: string): Promise<{ position: RoomPosition; messages: ChatMessage[] }> {
+  private async read(room: string, after: number, limit: number, create: boolean, seenEpoch?: string): Promise<{ position: RoomPosition; messages: RoomMessage[] }> {
     const keys = this.keys.room(room);
     const check = seenEpoch === undefined ? [] : [seenEpoch, this.recent.get(room, seenEpoch, after)];
     const [epoch, offset, payloads] = await this.call(() =>
       this.commands.chatRead(keys.meta, keys.log, keys.cid, ...roomArguments(newEpochCandidate(), this.roomTtlMs, create), after, limit, ...check),
     );
-    const messages: ChatMessage[] = [];
+    const messages: RoomMessage[] = [];
     for (const payload of payloads) {
       const message = decodeStoredMessage(room, payload);
       if (!message) continue;

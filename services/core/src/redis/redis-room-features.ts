@@ -2,7 +2,7 @@ import { ChatError } from '@chat/protocol';
 import { newEpochCandidate } from '../epoch.js';
 import { foldMessage } from '../history-fold.js';
 import { decodeStoredMessage, encodeAmendBody, encodeSignal } from '../message-codec.js';
-import type { AmendDraft, ChatMessage, HistoryPage, PageQuery, PublishResult, ReadState, RoomSignal } from '../types.js';
+import type { AmendDraft, RoomMessage, HistoryPage, PageQuery, PublishResult, ReadState, RoomSignal } from '../types.js';
 import type { RedisKeys } from './keys.js';
 import { roomArguments, type ChatScripts } from './scripts.js';
 
@@ -58,7 +58,7 @@ export class RedisRoomFeatures {
     const [epoch, offset, payloads, folds] = await this.settings.call((commands) =>
       commands.chatHistoryPage(keys.meta, keys.log, keys.cid, keys.folds, ...roomArguments(newEpochCandidate(), this.settings.roomTtlMs, false), query.before ?? -1, query.limit),
     );
-    const messages: ChatMessage[] = [];
+    const messages: RoomMessage[] = [];
     payloads.forEach((payload, index) => {
       const message = decodeStoredMessage(room, payload);
       const fold = folds[index];

@@ -143,6 +143,28 @@ export class ChatSession implements HubMember {
     const room = this.authorize(roomName);
     const waitMs = this.options.joinBucket?.take() ?? 0;
     if (waitMs > 0) throw new ChatError('rate_limited', 'too many joins; slow down', { retryAfterMs: waitMs });
+    return this.joinRoom(room, since);
+  }
+
+  /**
+   * Joins the rooms of one request (a stream or a poll opening) as one admission: one join
+   * token whatever their number, up to the rooms limit. A room that fails is named in the error.
+   */
+  async joinAll(roomNames: readonly string[], cursor: Cursor): Promise<void> {
+    const rooms = roomNames.map((name) => this.authorize(name));
+    if (rooms.length > this.options.limits.maxRooms) throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);
+    const waitMs = this.options.joinBucket?.take() ?? 0;
+    if (waitMs > 0) throw new ChatError('rate_limited', 'too many joins; slow down', { retryAfterMs: waitMs });
+    const results = await Promise.allSettled(rooms.map((room) => this.joinRoom(room, cursor.get(room))));
+    const index = results.findIndex((result) => result.status === 'rejected');
+    const failure = results[index];
+    if (failure?.status !== 'rejected') return;
+    const error: unknown = failure.reason;
+    const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
+    throw new ChatError(chatError.code, chatError.message, { ...chatError.details, room: rooms[index] });
+  }
+
+  private joinRoom(room: string, since: RoomPosition | undefined): Promise<void> {
     return this.inOrder(room, async () => {
       if (!this.rooms.has(room) && this.rooms.size >= this.options.limits.maxRooms) {
         throw new ChatError('too_many_rooms', `at most ${this.options.limits.maxRooms} rooms per connection`);

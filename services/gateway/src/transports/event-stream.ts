@@ -101,16 +101,15 @@ export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHea
 
     session.welcome();
     if (malformed && format.reportsBadCursor) write(errorEvent({ type: 'error', code: 'bad_cursor', message: 'the cursor is not one this server issued; starting fresh' }));
-    for (const room of rooms) {
-      try {
-        await session.join(room, cursor.get(room));
-      } catch (error) {
-        // Typically the broker is down: say so and end; the browser retries and resumes.
-        const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
-        write(errorEvent({ type: 'error', code: chatError.code, message: chatError.message, room }));
-        end();
-        return;
-      }
+    try {
+      // The rooms of the request are one admission, however many (up to MAX_ROOMS_PER_CONNECTION).
+      await session.joinAll(rooms, cursor);
+    } catch (error) {
+      // Typically the broker is down: say so and end; the browser retries and resumes.
+      const chatError = error instanceof ChatError ? error : new ChatError('internal', 'internal error');
+      const room = chatError.details?.room;
+      write(errorEvent({ type: 'error', code: chatError.code, message: chatError.message, ...(typeof room === 'string' ? { room } : {}) }));
+      end();
     }
   };
 }
