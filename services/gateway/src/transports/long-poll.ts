@@ -27,13 +27,15 @@ class PollAnswer {
   /** Set once the cap was reached: the answer is final. */
   full = false;
 
+  /** The cursor after the last kept event (rooms not yet answered keep the position given). */
+  cursor: Cursor;
+
   constructor(
     private readonly given: Cursor,
     private readonly maxBytes: number,
-  ) {}
-
-  /** The cursor after the last kept event (rooms not yet answered keep the position given). */
-  cursor: Cursor = new Map(this.given);
+  ) {
+    this.cursor = new Map(given);
+  }
 
   /** Keeps one event; false (and the answer closes) when it would pass the cap. */
   add(json: string, cursorAfter: () => Cursor, position?: { room: string; epoch: string; offset: number }): boolean {
