@@ -5,7 +5,7 @@ export const LEGACY_SILENCE_LIMIT_MS = 45_000;
  * How long a stream may stay silent before it is taken as dead, for a server heartbeat every
  * `heartbeatMs`: one interval, then one more (at most 10 s: a long interval gets a margin like
  * Centrifugo's 25 s + 10 s, not a second long wait), then a second for the network.
- * 2 s → 5 s, 15 s → 31 s, 30 s → 41 s.
+ * 2 s → 5 s, 15 s → 26 s, 30 s → 41 s.
  */
 export function silenceLimitMs(heartbeatMs: number): number {
   return heartbeatMs + Math.min(heartbeatMs, 10_000) + 1_000;
