@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -51,5 +51,17 @@ describe('the documents stand alone', () => {
     const shown = [...read('README.md').matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((match) => match[1] ?? '');
     expect(shown.length).toBeGreaterThan(5);
     expect(shown.filter((name) => !scripts.includes(name))).toEqual([]);
+  });
+
+  it("the README's Layout names every workspace under services/ and only folders that exist", () => {
+    const readme = read('README.md');
+    const layout = readme.slice(readme.indexOf('## Layout'));
+    const listed = [...layout.matchAll(/^(services\/[\w-]+|[\w-]+\/)\s/gm)].map((match) => (match[1] ?? '').replace(/\/$/, ''));
+    const workspaces = readdirSync(join(ROOT, 'services'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(ROOT, 'services', entry.name, 'package.json')))
+      .map((entry) => `services/${entry.name}`);
+    expect(listed.filter((folder) => folder.startsWith('services/')).sort()).toEqual(workspaces.sort());
+    expect(listed.filter((folder) => !existsSync(join(ROOT, folder)))).toEqual([]);
+    expect(layout).not.toContain('browser library');
   });
 });
