@@ -17,3 +17,5 @@ export { TokenBucket } from './session/token-bucket.js';
 export { RoomActions } from './session/room-actions.js';
 export { authorOfKey, authorshipOfSend, ackKey, requesterOf, type SendAuthorship } from './session/authorship.js';
 export { FrameBudgets, type BudgetedFrame, type FrameBudgetLimits } from './session/frame-budgets.js';
+export { MemoryCursorStore, type CursorStore } from './cursor-store.js';
+export { RedisCursorStore } from './redis/redis-cursor-store.js';

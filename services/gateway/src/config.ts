@@ -107,6 +107,7 @@ const schema = z.object({
   RATE_JOINS_BURST: int(20, 1),
   RATE_FRAMES_PER_SEC: int(10, 0),
   RATE_FRAMES_BURST: int(20, 1),
+  STREAM_CURSOR_TTL_MS: int(86_400_000, 1000),
   RATE_READS_PER_SEC: int(20, 0),
   RATE_READS_BURST: int(60, 1),
   PRESENCE_EVENTS_MAX: int(200, 0),
@@ -226,6 +227,8 @@ function toConfig(env: Env) {
     rateJoinsBurst: env.RATE_JOINS_BURST,
     /** Per connection and kind, for `nick`, `read`, `typing` and `history` frames (0 = no limit). */
     rateFrames: { perSec: env.RATE_FRAMES_PER_SEC, burst: env.RATE_FRAMES_BURST },
+    /** How long a compact stream cursor's snapshot of positions stays resumable. */
+    streamCursorTtlMs: env.STREAM_CURSOR_TTL_MS,
     /** Per user (with auth) or client address: history, presence, poll and HTTP read marks (0 = no limit). */
     rateReads: { perSec: env.RATE_READS_PER_SEC, burst: env.RATE_READS_BURST },
     /** Above this many members a room sends `occupancy` counts instead of presence events. */

@@ -49,3 +49,68 @@ export function decodeCursor(text: string): Cursor {
 function badCursor(): ChatError {
   return new ChatError('bad_cursor', 'the cursor is not one this server issued');
 }
+
+/**
+ * The longest cursor a stream event carries (SSE `id:`, a `cursor` field, a poll's `cursor`).
+ * A cursor of more rooms is sent compact: `2.<snapshot>.<delta>`, a stored snapshot of the
+ * positions and what changed since (see parseCompactCursor).
+ */
+export const MAX_STREAM_CURSOR_LENGTH = 256;
+
+/** A compact cursor: the id of stored positions, and the positions changed since they were stored. */
+export interface CompactCursor {
+  readonly snapshot: string;
+  readonly delta: Cursor;
+}
+
+const COMPACT = /^2\.([A-Za-z0-9_-]{8,32})\.([A-Za-z0-9_-]*)$/;
+
+/** `2.<snapshot>.<base64url of {"<room>":<offset>|["<epoch>",<offset>]}>`: an offset alone keeps the snapshot's epoch. */
+export function encodeCompactCursor(snapshot: string, base: ReadonlyMap<string, RoomPosition>, cursor: ReadonlyMap<string, RoomPosition>): string {
+  const delta: Record<string, number | [string, number]> = {};
+  let changed = false;
+  for (const [room, position] of cursor) {
+    const before = base.get(room);
+    if (before?.epoch === position.epoch && before.offset === position.offset) continue;
+    delta[room] = before?.epoch === position.epoch ? position.offset : [position.epoch, position.offset];
+    changed = true;
+  }
+  return `2.${snapshot}.${changed ? toBase64Url(JSON.stringify(delta)) : ''}`;
+}
+
+/**
+ * A compact cursor's parts, or undefined for a cursor of the plain format (`decodeCursor`); the
+ * delta's epochs are '' where the snapshot's apply (see applyCompactDelta). Throws `bad_cursor`.
+ */
+export function parseCompactCursor(text: string): CompactCursor | undefined {
+  if (!text.startsWith('2.')) return undefined;
+  const match = COMPACT.exec(text);
+  if (!match || text.length > MAX_STREAM_CURSOR_LENGTH) throw badCursor();
+  const [, snapshot = '', encoded = ''] = match;
+  const delta: Cursor = new Map();
+  if (encoded === '') return { snapshot, delta };
+  let plain: unknown;
+  try {
+    plain = JSON.parse(fromBase64Url(encoded));
+  } catch {
+    throw badCursor();
+  }
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) throw badCursor();
+  for (const [room, value] of Object.entries(plain)) {
+    const [epoch, offset] = Array.isArray(value) && value.length === 2 ? (value as unknown[]) : ['', value];
+    if (!isValidRoom(room) || typeof epoch !== 'string' || epoch.length > 64 || !Number.isSafeInteger(offset) || (offset as number) < 0) throw badCursor();
+    delta.set(room, { epoch, offset: offset as number });
+  }
+  return { snapshot, delta };
+}
+
+/** The positions a compact cursor stands for: the stored snapshot with the delta on top. */
+export function applyCompactDelta(snapshot: Cursor, delta: Cursor): Cursor {
+  const cursor: Cursor = new Map(snapshot);
+  for (const [room, position] of delta) {
+    const epoch = position.epoch === '' ? snapshot.get(room)?.epoch : position.epoch;
+    if (epoch === undefined) throw badCursor();
+    cursor.set(room, { epoch, offset: position.offset });
+  }
+  return cursor;
+}

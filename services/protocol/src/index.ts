@@ -3,7 +3,7 @@ export { ERRORS, DISCONNECTS, ChatError, isErrorCode, isRetryable, disconnectOfC
 export type { ErrorCode, DisconnectCause, DisconnectSpec, Reconnect } from './errors.js';
 export { isRecord, isString, isOffset, isFiniteNumber, parseJson, type JsonRecord } from './guards.js';
 export { isValidRoom, validateRoom, validateNick, validateText, validateCid, validateAuthorKey, parseRoomList, cleanNick, dmRoom, dmMembers, isDmRoom } from './names.js';
-export { encodeCursor, decodeCursor, type Cursor } from './cursor.js';
+export { encodeCursor, decodeCursor, encodeCompactCursor, parseCompactCursor, applyCompactDelta, MAX_STREAM_CURSOR_LENGTH, type Cursor, type CompactCursor } from './cursor.js';
 export { parseLineCommand, formatOutput, formatEditedOutput, formatStatus, formatNotice, formatTick, LINE_ROOM, type LineCommand } from './line-protocol.js';
 export { parseClientFrame, validateOffset, validateHistoryLimit, HISTORY_PAGE_MAX, HISTORY_PAGE_DEFAULT } from './client-frames.js';
 export type { ClientFrame, ClientFrameType, UncheckedClientFrame, JoinFrame, LeaveFrame, SendFrame, NickFrame, PingFrame } from './client-frames.js';

@@ -1,20 +1,23 @@
-import { ChatError, DISCONNECTS, decodeCursor, encodeCursor, encodeServerEvent, parseRoomList, type Cursor, type ErrorEvent } from '@chat/protocol';
+import type { CursorStore } from '@chat/core';
+import { ChatError, DISCONNECTS, encodeServerEvent, parseRoomList, type ErrorEvent } from '@chat/protocol';
 import type { Context } from 'koa';
 import { admit } from '../admission.js';
 import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
 import { requestedNick } from './request-nick.js';
+import { PositionedWriter, readCursor, StreamCursor, type ResumePoint } from './stream-cursor.js';
 import type { StreamFormat } from './stream-format.js';
 import type { StreamHeartbeat } from './stream-heartbeat.js';
 
-/** The cursor to resume from, and whether the one given was malformed. */
-function resumeCursor(ctx: Context, format: StreamFormat): { cursor: Cursor; malformed: boolean } {
+/** The cursor to resume from, and whether the one given was malformed (or expired); throws `unavailable`. */
+async function resumeCursor(ctx: Context, format: StreamFormat, cursors: CursorStore): Promise<ResumePoint & { malformed: boolean }> {
   const text = format.requestCursor(ctx);
   if (!text) return { cursor: new Map(), malformed: false };
   try {
-    return { cursor: decodeCursor(text), malformed: false };
-  } catch {
+    return { ...(await readCursor(cursors, text)), malformed: false };
+  } catch (error) {
+    if (error instanceof ChatError && error.code === 'unavailable') throw error;
     return { cursor: new Map(), malformed: true };
   }
 }
@@ -23,19 +26,21 @@ function resumeCursor(ctx: Context, format: StreamFormat): { cursor: Cursor; mal
  * `GET /sse`, `/xhr-stream`, `/pushlet` `?rooms=a,b&nick=…`: the JSON events of the rooms as one
  * long response in the format's framing, resumable on any node from the cursor it carries.
  */
-export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHeartbeat, format: StreamFormat) {
+export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHeartbeat, format: StreamFormat, cursors: CursorStore) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
     const { transport } = format;
     const { identity, rooms, release } = await admit(context, ctx.req, transport, { rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection) });
     let nick: string | undefined;
+    let resume: ResumePoint & { malformed: boolean };
     try {
       nick = identity.nick ?? requestedNick(ctx);
+      resume = await resumeCursor(ctx, format, cursors);
     } catch (error) {
       release();
       throw error;
     }
-    const { cursor, malformed } = resumeCursor(ctx, format);
+    const { cursor, malformed, snapshot } = resume;
 
     ctx.respond = false;
     const response = ctx.res;
@@ -65,17 +70,19 @@ export function eventStreamHandler(context: GatewayContext, heartbeat: StreamHea
       nick,
       heartbeatMs: config.sseHeartbeatMs,
       output: {
-        event: (event) => {
-          const eventId = event.type === 'joined' ? encodeCursor(session.cursor()) : undefined;
-          write(format.event(event.type, encodeServerEvent(event), eventId));
-        },
+        event: (event) => positioned.event(event.type, encodeServerEvent(event), event.type === 'joined' ? session.cursor() : undefined),
         message: (envelope) => {
           metrics.deliveries[transport] += 1;
-          write(format.event('message', envelope.json, encodeCursor(session.cursor())));
+          positioned.event('message', envelope.json, session.cursor());
         },
       },
     });
     const errorEvent = (error: ErrorEvent): string => format.event('error', JSON.stringify(error), undefined);
+    // Every cursor it hands out stays short, whatever the number of rooms (compact past 256 bytes).
+    const positioned = new PositionedWriter(new StreamCursor(cursors, config.streamCursorTtlMs, snapshot), (type, json, id) => write(format.event(type, json, id)), () => {
+      write(errorEvent({ type: 'error', code: 'unavailable', message: 'the stream position could not be stored; reconnect' }));
+      end();
+    });
     const untrack = context.track({
       transport,
       drain: () => {

@@ -1,11 +1,12 @@
-import type { MessageEnvelope } from '@chat/core';
-import { ChatError, decodeCursor, encodeCursor, encodeServerEvent, messageEvent, parseRoomList, type Cursor, type ServerEvent } from '@chat/protocol';
+import type { CursorStore, MessageEnvelope } from '@chat/core';
+import { ChatError, encodeServerEvent, messageEvent, parseRoomList, type Cursor, type ServerEvent } from '@chat/protocol';
 import type { Context } from 'koa';
 import { admit } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import type { ReadBudget } from '../http/read-budget.js';
 import { openChatSession } from '../session-factory.js';
 import { requestedNick } from './request-nick.js';
+import { readCursor, StreamCursor, type CursorSnapshot } from './stream-cursor.js';
 
 const DEFAULT_TIMEOUT_S = 25;
 const MAX_TIMEOUT_S = 30;
@@ -91,16 +92,19 @@ class PollAnswer {
  * `GET /poll?rooms=a,b&cursor=…&timeout=…`: stateless long-poll; any node answers any cursor. Each
  * request is a ChatSession like any other transport's, whose output is collected into the answer.
  */
-export function pollHandler(context: GatewayContext, reads: ReadBudget) {
+export function pollHandler(context: GatewayContext, reads: ReadBudget, cursors: CursorStore) {
   return async (ctx: Context): Promise<void> => {
     const { config, metrics } = context;
     const { identity, rooms, ip, release } = await admit(context, ctx.req, 'poll', {
       rooms: () => parseRoomList(ctx.query.rooms, config.maxRoomsPerConnection),
     });
     let request: { cursor: Cursor; given: boolean; timeoutS: number; nick: string | undefined };
+    let snapshot: CursorSnapshot | undefined;
     try {
       reads.spend(identity, ip);
-      const given = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? decodeCursor(ctx.query.cursor) : undefined;
+      const resumed = typeof ctx.query.cursor === 'string' && ctx.query.cursor !== '' ? await readCursor(cursors, ctx.query.cursor) : undefined;
+      const given = resumed?.cursor;
+      snapshot = resumed?.snapshot;
       request = {
         cursor: new Map(given ? [...given].filter(([room]) => rooms.includes(room)) : []),
         given: given !== undefined,
@@ -153,6 +157,8 @@ export function pollHandler(context: GatewayContext, reads: ReadBudget) {
     metrics.deliveries.poll += answer.events.length;
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'application/json';
-    ctx.body = `{"cursor":${JSON.stringify(encodeCursor(answer.cursor))},"events":[${answer.events.join(',')}]}`;
+    // Short whatever the number of rooms: a poll of many rooms stores its positions and answers their id.
+    const answerCursor = await new StreamCursor(cursors, config.streamCursorTtlMs, snapshot).cursorFor(answer.cursor);
+    ctx.body = `{"cursor":${JSON.stringify(answerCursor)},"events":[${answer.events.join(',')}]}`;
   };
 }
