@@ -50,9 +50,9 @@ describe('a request with many rooms is one admission', () => {
   });
 
   it('more rooms than MAX_ROOMS_PER_CONNECTION are refused with a clear error', async () => {
-    const answer = await fetchJson(`${a.http}/poll?rooms=${roomsNamed('too-many', 101).join(',')}`);
+    const answer = await fetchJson<{ error?: { code?: string; message?: string } }>(`${a.http}/poll?rooms=${roomsNamed('too-many', 101).join(',')}`);
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ error: expect.objectContaining({ code: expect.any(String) }) as unknown });
+    expect(answer.body.error?.message).toMatch(/100/);
   });
 });
 

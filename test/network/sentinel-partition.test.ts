@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerUnavailableError, RedisBroker, type ChatMessage } from '@chat/core';
+import { BrokerUnavailableError, RedisBroker, type RoomMessage } from '@chat/core';
 import { eventually } from '@chat/testkit';
 import { reportFigures } from '../e2e/support/cluster-fixture.js';
 import { startSentinelSet, type LocalSentinelSet } from '../redis-topologies/support/redis-sentinel.js';
 import { LinkFaults, removeLeftoverRules, requireIptables } from './support/link-faults.js';
 import { redisAliasOf } from './support/net-cluster.js';
+import { roomsOf } from '../contract/room-layer.js';
 
 /**
  * A primary, a replica and three Sentinels; two brokers (as two gateways) at the default link
@@ -45,8 +46,8 @@ describe('a node cut from the Sentinel-chosen primary (no reset) while the Senti
     const [cut, other] = [broker('cut', true), broker('other', false)];
     await Promise.all([cut.start(15_000), other.start(15_000)]);
     const room = 'sentinel-cut';
-    const seen: ChatMessage[] = [];
-    await cut.subscribe(room, { onMessage: (message) => void seen.push(message) });
+    const seen: RoomMessage[] = [];
+    await roomsOf(cut).listen(room, { onMessage: (message) => void seen.push(message) });
     const acks = [await other.publish(room, { nick: 'other', text: 'before' })];
     await eventually(() => seen.length === 1, { what: 'the message before the cut' });
 
