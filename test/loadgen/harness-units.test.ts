@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { isJsonMessage, offsetOf, sendTimeOf } from '../../services/loadgen/src/gen/frames.js';
 import { slope } from '../../services/loadgen/src/stats/slope.js';
 import { withOpenFiles } from '../../services/loadgen/src/util/open-files.js';
+import { oneSenderRoomsLayout, splitRate } from '../../services/loadgen/src/scenarios/layout.js';
+import { commandStatDeltas, parseCommandStats } from '../../services/loadgen/src/checks/redis-commandstats.js';
+import type { ServerUnderTest } from '../../services/loadgen/src/servers/types.js';
 
 describe('load generator frame scanning', () => {
   it('a joined frame that carries history messages is not taken for a message', () => {
@@ -28,5 +31,27 @@ describe('open-file limit for child processes', () => {
     expect(launch.command).toBe('/bin/sh');
     expect(launch.args.slice(-3)).toEqual(['/usr/bin/node', 'main.js', '--flag']);
     expect(launch.args[1]).toContain('ulimit -Sn 120000');
+  });
+});
+
+describe('chat-rate layout and Redis statistics', () => {
+  const server = { kind: 'ours', protocol: 'json', urls: ['ws://a/ws'] } as unknown as ServerUnderTest;
+
+  it('puts rooms of 10 whole into generators, with exactly one sender per room', () => {
+    const layout = oneSenderRoomsLayout(server, 1000, 10, 2, 'r-');
+    const specs = layout.flat();
+    expect(specs).toHaveLength(1000);
+    const sendersByRoom = new Map<string, number>();
+    for (const spec of specs) sendersByRoom.set(spec.room, (sendersByRoom.get(spec.room) ?? 0) + (spec.sender ? 1 : 0));
+    expect(sendersByRoom.size).toBe(100);
+    expect([...sendersByRoom.values()].every((senders) => senders === 1)).toBe(true);
+    for (const room of sendersByRoom.keys()) expect(layout.filter((generator) => generator.some((spec) => spec.room === room))).toHaveLength(1);
+    expect(splitRate(2000, layout)).toEqual([1000, 1000]);
+  });
+
+  it('reads INFO commandstats and gives per-window deltas with µs per call', () => {
+    const before = parseCommandStats('# Commandstats\r\ncmdstat_evalsha:calls=10,usec=200,usec_per_call=20.00,rejected_calls=0,failed_calls=0\r\ncmdstat_info:calls=3,usec=90,usec_per_call=30.00\r\n');
+    const after = parseCommandStats('# Commandstats\r\ncmdstat_evalsha:calls=110,usec=2700,usec_per_call=24.50\r\ncmdstat_publish:calls=5,usec=10,usec_per_call=2.00\r\ncmdstat_info:calls=4,usec=120,usec_per_call=30.00\r\n');
+    expect(commandStatDeltas(before, after)).toEqual({ evalsha: { calls: 100, usec: 2500, usecPerCall: 25 }, publish: { calls: 5, usec: 10, usecPerCall: 2 } });
   });
 });

@@ -41,28 +41,31 @@ function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
     const gatewayEnv = { WS_HEARTBEAT_MS: String(options.scaleHeartbeatMs) };
     return { nodes: 1, nodeFlags, openFiles: options.scaleConnections + 1000, gatewayEnv };
   }
+  // Issue 23's chat rows: one node of each server (ours one gateway + Redis) and no write window.
+  if (scenario === 'chat-rate') return { nodes: 1, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: '0' } };
   if (scenario === 'batched' || scenario === 'chat-batched') return { nodes: 2, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: String(options.writeBatchMs) } };
   return { nodes: 2, nodeFlags };
 }
 
-async function runOne(scenario: string, kind: ServerKind): Promise<Row> {
+async function runOne(scenario: string, kind: ServerKind): Promise<Row[]> {
   const label = scenario.replace(':', ' ');
-  if (kind === 'ours' && !existsSync(GATEWAY_MAIN)) return { ...emptyRow(label, kind), note: 'gateway not built (services/gateway/dist/main.js missing)' };
+  if (kind === 'ours' && !existsSync(GATEWAY_MAIN)) return [{ ...emptyRow(label, kind), note: 'gateway not built (services/gateway/dist/main.js missing)' }];
   log(`${label} × ${kind}: starting`);
   let server;
   try {
     server = await startServer(kind, startOptionsFor(scenario, kind));
   } catch (error) {
     log(`${label} × ${kind}: server failed to start: ${String(error)}`);
-    return { ...emptyRow(label, kind), note: `server failed to start: ${String(error).slice(0, 200)}` };
+    return [{ ...emptyRow(label, kind), note: `server failed to start: ${String(error).slice(0, 200)}` }];
   }
   try {
-    const row = await runScenario(scenario, server, options, log);
+    const rows = await runScenario(scenario, server, options, log);
     const deaths = server.deaths();
-    return deaths.length === 0 ? row : { ...row, note: [`SERVER PROCESS DIED: ${deaths.join(' | ').slice(0, 400)}`, row.note].filter(Boolean).join('; '), detail: { ...(row.detail as object), deaths } };
+    if (deaths.length === 0) return rows;
+    return rows.map((row) => ({ ...row, note: [`SERVER PROCESS DIED: ${deaths.join(' | ').slice(0, 400)}`, row.note].filter(Boolean).join('; '), detail: { ...(row.detail as object), deaths } }));
   } catch (error) {
     log(`${label} × ${kind}: failed: ${String(error)}`);
-    return { ...emptyRow(label, kind), note: `failed: ${String(error).slice(0, 300)}` };
+    return [{ ...emptyRow(label, kind), note: `failed: ${String(error).slice(0, 300)}` }];
   } finally {
     await server.stop();
   }
@@ -77,16 +80,30 @@ function medianRow(runs: readonly Row[]): Row {
   return { ...median, note: [`median of ${runs.length} runs (${all.join(', ')})`, median.note].filter(Boolean).join('; '), detail: { ...(median.detail as object), rounds: runs.map((run) => ({ deliveriesPerCpuSecond: run.deliveriesPerCpuSecond, p50: run.p50, p99: run.p99, note: run.note })) } };
 }
 
+/** How many times a scenario runs, servers interleaved (the machine is shared; each server's median counts). */
+function roundsOf(scenario: string): number {
+  if (scenario === 'paced' || scenario === 'batched') return options.pacedRounds;
+  return scenario === 'chat-rate' ? options.chatRateRounds : 1;
+}
+
 async function main(): Promise<void> {
   log(`bench ${options.quick ? 'quick' : 'full'}: servers ${options.servers.join(',')}, scenarios ${plannedScenarios().join(',')}`);
   const rows: Row[] = [];
   for (const scenario of plannedScenarios()) {
-    const rounds = scenario === 'paced' || scenario === 'batched' ? options.pacedRounds : 1;
-    const byServer = new Map<ServerKind, Row[]>();
+    const rounds = roundsOf(scenario);
+    // Per row label and server (chat-rate gives one row per rate), in the order first measured.
+    const runsOf = new Map<string, Row[]>();
     for (let round = 0; round < rounds; round++) {
-      for (const kind of serversFor(scenario)) byServer.set(kind, [...(byServer.get(kind) ?? []), await runOne(scenario, kind)]);
+      for (const kind of serversFor(scenario)) {
+        for (const row of await runOne(scenario, kind)) {
+          const key = `${row.scenario} × ${row.server}`;
+          runsOf.set(key, [...(runsOf.get(key) ?? []), row]);
+        }
+      }
     }
-    for (const runs of byServer.values()) rows.push(medianRow(runs));
+    const medians = [...runsOf.values()].map(medianRow);
+    // Grouped by row label, so each label's servers and ratios sit together in the table.
+    for (const label of new Set(medians.map((row) => row.scenario))) rows.push(...medians.filter((row) => row.scenario === label));
   }
   const comparisons = equalLoad(rows);
   const table = renderTable(rows);

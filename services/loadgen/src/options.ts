@@ -30,6 +30,11 @@ export interface BenchOptions {
   readonly scaleRoomSize: number;
   readonly scaleHeartbeatMs: number;
   readonly scaleIdleMs: number;
+  /** Chat at fixed rates (`chat-rate`, issue 23): aggregate msg/s per row, windows per rate, rounds with the servers interleaved. */
+  readonly chatRates: readonly number[];
+  readonly chatRateWindows: number;
+  readonly chatRateWindowMs: number;
+  readonly chatRateRounds: number;
   readonly factor: number;
   readonly maxSteps: number;
   readonly stepMs: number;
@@ -65,6 +70,10 @@ const QUICK: BenchOptions = {
   scaleRoomSize: 100,
   scaleHeartbeatMs: 2000,
   scaleIdleMs: 6000,
+  chatRates: [500, 2000],
+  chatRateWindows: 1,
+  chatRateWindowMs: 2000,
+  chatRateRounds: 1,
   factor: 2,
   maxSteps: 4,
   stepMs: 1000,
@@ -77,6 +86,7 @@ const QUICK: BenchOptions = {
 const FULL: BenchOptions = {
   ...QUICK,
   quick: false,
+  scenarios: ['idle', 'chat', 'chat-rate', 'broadcast', 'paced', 'batched', 'slow'],
   idleCounts: [10_000, 25_000],
   settleMs: 2000,
   chatClients: 1000,
@@ -92,6 +102,10 @@ const FULL: BenchOptions = {
   scaleConnections: 100_000,
   scaleHeartbeatMs: 10_000,
   scaleIdleMs: 30_000,
+  chatRates: [500, 2000, 5000],
+  chatRateWindows: 2,
+  chatRateWindowMs: 3000,
+  chatRateRounds: 2,
   factor: Math.SQRT2,
   maxSteps: 9,
   stepMs: 3000,
@@ -134,6 +148,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case 'scenario':
       case 'scenarios':
         options.scenarios = list(value);
+        break;
+      case 'chat-rates':
+        options.chatRates = list(value).map((item) => positive(name, item));
         break;
       case 'idle':
         options.idleCounts = list(value).map((item) => positive(name, item));

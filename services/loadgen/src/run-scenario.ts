@@ -2,6 +2,7 @@ import type { BenchOptions } from './options.js';
 import type { ServerUnderTest } from './servers/types.js';
 import { broadcastScenario } from './scenarios/broadcast.js';
 import { chatScenario, type AfterClimb } from './scenarios/chat.js';
+import { chatRatesScenario } from './scenarios/chat-rates.js';
 import { idleScenario } from './scenarios/idle.js';
 import { slowScenario } from './scenarios/slow.js';
 import { pacedScenario } from './scenarios/paced.js';
@@ -21,8 +22,17 @@ const redisClaims: AfterClimb = async (server, pool, layout, result) => {
   return { ...(await redisRoundTrips(server, pool, layout, rate, 10)), ...(await subscriptionFootprint(server, channelOf(server))) };
 };
 
+/** Runs one scenario against a running server: one row, or one per rate for `chat-rate`. */
+export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row[]> {
+  if (name === 'chat-rate') {
+    const rates = { clients: options.chatClients, roomSize: 10, generators: options.generators, rates: options.chatRates, windows: options.chatRateWindows, windowMs: options.chatRateWindowMs };
+    return chatRatesScenario(server, rates, log);
+  }
+  return [await runOneRowScenario(name, server, options, log)];
+}
+
 /** Runs one scenario (`idle:<n>`, `chat`, `chat-batched`, `broadcast`, `paced`, `batched`, `scale`, `slow`) against a running server. */
-export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
+async function runOneRowScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const generators = options.generators;
   if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), options.settleMs, log);
   switch (name) {

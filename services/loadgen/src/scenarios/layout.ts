@@ -33,6 +33,16 @@ export function chatLayout(server: ServerUnderTest, clients: number, roomSize: n
   return layout;
 }
 
+/**
+ * Rooms of `roomSize` with one sender each (the room's first member): at a chat's pace every
+ * delivery is its own write for every server. Rooms never straddle generators.
+ */
+export function oneSenderRoomsLayout(server: ServerUnderTest, clients: number, roomSize: number, generators: number, prefix: string): Layout {
+  return chatLayout(server, clients, roomSize, generators, prefix).map((specs) =>
+    specs.map((spec, i) => ({ ...spec, sender: i % roomSize === 0 })),
+  );
+}
+
 /** One room of `clients`; client 0 is the only sender; `slow` receivers (never the sender) stop reading. */
 export function broadcastLayout(server: ServerUnderTest, clients: number, generators: number, room: string, slow = 0): Layout {
   const layout = emptyLayout(generators);

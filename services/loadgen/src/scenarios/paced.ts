@@ -1,6 +1,7 @@
 import type { ServerUnderTest } from '../servers/types.js';
 import { broadcastLayout, splitRate } from './layout.js';
 import { measureStep, type StepResult } from './step.js';
+import { combineWindows } from './windows.js';
 import { emptyRow, type Row } from './types.js';
 import { withPool } from './with-pool.js';
 import { waitForQuiet } from './quiet.js';
@@ -18,19 +19,6 @@ export interface PacedOptions {
 
 const WARMUP_MS = 1000;
 
-/** The windows added up: deliveries per CPU-second over all of them, the worst window's p99. */
-function combine(steps: readonly StepResult[]): { received: number; expected: number; cpu: number; nodeCpu: number; p50: number; p99: number } {
-  const sum = (pick: (step: StepResult) => number): number => steps.reduce((total, step) => total + pick(step), 0);
-  return {
-    received: sum((step) => step.received),
-    expected: sum((step) => step.expected),
-    cpu: sum((step) => step.serverCpuSeconds),
-    nodeCpu: sum((step) => step.nodeCpuSeconds),
-    p50: Math.max(...steps.map((step) => step.latency.p50)),
-    p99: Math.max(...steps.map((step) => step.latency.p99)),
-  };
-}
-
 /**
  * One room of N clients, one sender at a fixed, modest rate: every message is its own event-loop
  * turn on the server, so one write per socket per message is the floor. The figure is deliveries
@@ -46,12 +34,12 @@ export async function pacedScenario(server: ServerUnderTest, options: PacedOptio
     await measureStep(server, pool, rates, WARMUP_MS, options.clients);
     const steps: StepResult[] = [];
     for (let i = 0; i < options.windows; i++) steps.push(await measureStep(server, pool, rates, options.windowMs, options.clients));
-    const total = combine(steps);
+    const total = combineWindows(steps);
     const perCpu = total.cpu > 0 ? total.received / total.cpu : Number.NaN;
     const ratio = total.expected === 0 ? 0 : total.received / total.expected;
     const redisShare = total.cpu > 0 ? (total.cpu - total.nodeCpu) / total.cpu : 0;
-    const gaps = steps.reduce((count, step) => count + step.offsetGaps, 0);
-    const writes = steps.reduce((count, step) => count + step.writesPerDelivery * step.received, 0) / Math.max(1, total.received);
+    const gaps = total.offsetGaps;
+    const writes = total.writesPerDelivery;
     log(
       `  ${server.kind} ${options.label}: ${Math.round(perCpu)} deliveries/CPU-s (${total.cpu.toFixed(2)} CPU-s, Redis ${(redisShare * 100).toFixed(0)} %), ` +
         `${writes.toFixed(2)} write syscalls per delivery, delivered ${(ratio * 100).toFixed(2)}%, p50 ${total.p50} ms p99 ${total.p99} ms (worst window)`,

@@ -1,0 +1,96 @@
+import { commandStatDeltas, RedisStatsReader } from '../checks/redis-commandstats.js';
+import type { ServerUnderTest } from '../servers/types.js';
+import { oneSenderRoomsLayout, splitRate } from './layout.js';
+import { measureStep, type StepResult } from './step.js';
+import { emptyRow, type Row } from './types.js';
+import { combineWindows } from './windows.js';
+import { withPool } from './with-pool.js';
+import { waitForQuiet } from './quiet.js';
+
+/** Sizes of the chat-rate scenario (issue 23). */
+export interface ChatRatesOptions {
+  readonly clients: number;
+  readonly roomSize: number;
+  readonly generators: number;
+  /** Aggregate messages per second, one row each (default 500, 2,000, 5,000). */
+  readonly rates: readonly number[];
+  readonly windows: number;
+  readonly windowMs: number;
+}
+
+const WARMUP_MS = 1500;
+
+/** The label of one rate's row: `chat-rate 2000`. */
+export function chatRateLabel(rate: number): string {
+  return `chat-rate ${rate}`;
+}
+
+/**
+ * Rooms of 10, one sender per room, at fixed chat rates (not a climb): every server gets the same
+ * offered load, so deliveries per CPU-second (nodes + Redis) and p50/p99 compare directly. One row
+ * per rate; Redis `INFO commandstats` over the measured windows goes in the row's detail.
+ */
+export async function chatRatesScenario(server: ServerUnderTest, options: ChatRatesOptions, log: (line: string) => void): Promise<Row[]> {
+  const layout = oneSenderRoomsLayout(server, options.clients, options.roomSize, options.generators, `rate-${server.kind}-`);
+  const redis = RedisStatsReader.open(server.redisPort);
+  try {
+    return await withPool(options.generators, async (pool) => {
+      const opened = await pool.open(layout);
+      if (opened.failed > 0) throw new Error(`chat-rate: ${opened.failed} clients failed to open: ${opened.firstErrors.join(' | ')}`);
+      const quietAfterMs = await waitForQuiet(server);
+      const rows: Row[] = [];
+      for (const rate of options.rates) {
+        const rates = splitRate(rate, layout);
+        await measureStep(server, pool, rates, WARMUP_MS, options.roomSize);
+        const statsBefore = await redis?.commandStats();
+        const steps: StepResult[] = [];
+        for (let i = 0; i < options.windows; i++) steps.push(await measureStep(server, pool, rates, options.windowMs, options.roomSize));
+        const statsAfter = await redis?.commandStats();
+        const redisCommands = statsBefore && statsAfter ? commandStatDeltas(statsBefore, statsAfter) : undefined;
+        rows.push(rateRow(server, rate, steps, { options, quietAfterMs, redisCommands }));
+        log(`  ${server.kind} ${chatRateLabel(rate)}: ${rows.at(-1)?.note ?? ''}`);
+      }
+      return rows;
+    });
+  } finally {
+    redis?.close();
+  }
+}
+
+function rateRow(server: ServerUnderTest, rate: number, steps: readonly StepResult[], extra: Record<string, unknown>): Row {
+  const total = combineWindows(steps);
+  const perCpu = total.cpu > 0 ? total.received / total.cpu : Number.NaN;
+  const delivered = total.expected === 0 ? 0 : total.received / total.expected;
+  const seconds = (steps.length * (steps[0]?.durationMs ?? 0)) / 1000;
+  const redisCpu = total.cpu - total.nodeCpu;
+  const sent = steps.reduce((sum, step) => sum + step.sent, 0);
+  const notes = [
+    `${Math.round(total.received / seconds)} deliveries/s`,
+    `CPU ${(total.cpu / seconds).toFixed(2)} cores (Redis ${(redisCpu / seconds).toFixed(2)})`,
+    `${total.writesPerDelivery.toFixed(2)} writes/delivery`,
+    delivered < 0.999 ? `delivered ${(delivered * 100).toFixed(2)}%` : '',
+    total.offsetGaps > 0 ? `${total.offsetGaps} offset gaps` : '',
+    total.generatorLagMs > 20 ? `generator lag ${total.generatorLagMs.toFixed(0)} ms` : '',
+    steps[0]?.violations[0] ? `protocol: ${steps[0].violations[0]}` : '',
+  ];
+  return {
+    ...emptyRow(chatRateLabel(rate), server.kind),
+    knee: total.received / seconds,
+    deliveriesPerCpuSecond: perCpu,
+    p50: total.p50,
+    p99: total.p99,
+    note: notes.filter(Boolean).join('; '),
+    detail: {
+      ...extra,
+      ratePerSec: rate,
+      serverCpuSeconds: total.cpu,
+      nodeCpuSeconds: total.nodeCpu,
+      redisCpuSeconds: redisCpu,
+      microsPerDelivery: total.received > 0 ? (total.cpu / total.received) * 1e6 : null,
+      microsPerMessage: sent > 0 ? (total.cpu / sent) * 1e6 : null,
+      writesPerDelivery: total.writesPerDelivery,
+      deliveryRatio: delivered,
+      windows: steps,
+    },
+  };
+}
