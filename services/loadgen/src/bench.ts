@@ -27,20 +27,21 @@ function plannedScenarios(): string[] {
   return options.scenarios.flatMap((name) => (name === 'idle' ? options.idleCounts.map((count) => `idle:${count}`) : [name]));
 }
 
-/** The servers a scenario runs against: `scale` is about one gateway of ours. */
+/** The servers a scenario runs against: `scale` and `idle-cost` are about our gateways alone. */
 function serversFor(scenario: string): readonly ServerKind[] {
-  return scenario === 'scale' ? options.servers.filter((kind) => kind === 'ours') : options.servers;
+  return scenario === 'scale' || scenario === 'idle-cost' ? options.servers.filter((kind) => kind === 'ours') : options.servers;
 }
 
-/** How to start a server for a scenario: `scale` runs one gateway with room for its sockets, `batched` and `chat-batched` turn on our write window. */
+/** How to start a server for a scenario: `scale` runs `--gateways` gateways with room for their sockets, `idle-cost` one gateway, `batched` and `chat-batched` turn on our write window. */
 function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
   const nodeFlags = kind === 'ours' ? options.gatewayFlags : options.peerFlags;
   if (scenario === 'scale') {
     // The Redis link watchdog runs at its defaults: it counts only the time the node's loop ran, so
     // tens of thousands of joins at once are no partition (the row reports its trips).
     const gatewayEnv = { WS_HEARTBEAT_MS: String(options.scaleHeartbeatMs) };
-    return { nodes: 1, nodeFlags, openFiles: options.scaleConnections + 1000, gatewayEnv };
+    return { nodes: options.gateways, nodeFlags, openFiles: Math.ceil(options.scaleConnections / options.gateways) + 1000, gatewayEnv };
   }
+  if (scenario === 'idle-cost') return { nodes: 1, nodeFlags };
   // Issue 23's chat rows: one node of each server (ours one gateway + Redis) and no write window.
   if (scenario === 'chat-rate') return { nodes: 1, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: '0' } };
   if (scenario === 'batched' || scenario === 'chat-batched') return { nodes: 2, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: String(options.writeBatchMs) } };

@@ -30,6 +30,12 @@ export interface BenchOptions {
   readonly scaleRoomSize: number;
   readonly scaleHeartbeatMs: number;
   readonly scaleIdleMs: number;
+  /** Gateway processes of the scale scenario (clients round-robin over them). */
+  readonly gateways: number;
+  /** Idle cost (`--scenario idle-cost`, ours, one gateway): members, rooms, measured window. */
+  readonly idleCostMembers: number;
+  readonly idleCostRooms: number;
+  readonly idleCostWindowMs: number;
   /** Chat at fixed rates (`chat-rate`, issue 23): aggregate msg/s per row, windows per rate, rounds with the servers interleaved. */
   readonly chatRates: readonly number[];
   readonly chatRateWindows: number;
@@ -70,6 +76,10 @@ const QUICK: BenchOptions = {
   scaleRoomSize: 100,
   scaleHeartbeatMs: 2000,
   scaleIdleMs: 6000,
+  gateways: 1,
+  idleCostMembers: 2000,
+  idleCostRooms: 20,
+  idleCostWindowMs: 6000,
   chatRates: [500, 2000],
   chatRateWindows: 1,
   chatRateWindowMs: 2000,
@@ -102,6 +112,7 @@ const FULL: BenchOptions = {
   scaleConnections: 100_000,
   scaleHeartbeatMs: 10_000,
   scaleIdleMs: 30_000,
+  idleCostWindowMs: 15_000,
   chatRates: [500, 2000, 5000],
   chatRateWindows: 2,
   chatRateWindowMs: 3000,

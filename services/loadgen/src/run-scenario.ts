@@ -7,6 +7,7 @@ import { idleScenario } from './scenarios/idle.js';
 import { slowScenario } from './scenarios/slow.js';
 import { pacedScenario } from './scenarios/paced.js';
 import { scaleScenario } from './scenarios/scale.js';
+import { idleCostScenario } from './scenarios/idle-cost.js';
 import type { Row } from './scenarios/types.js';
 import { redisRoundTrips, subscriptionFootprint } from './checks/redis-claims.js';
 
@@ -31,7 +32,7 @@ export async function runScenario(name: string, server: ServerUnderTest, options
   return [await runOneRowScenario(name, server, options, log)];
 }
 
-/** Runs one scenario (`idle:<n>`, `chat`, `chat-batched`, `broadcast`, `paced`, `batched`, `scale`, `slow`) against a running server. */
+/** Runs one scenario (`idle:<n>`, `chat`, `chat-batched`, `broadcast`, `paced`, `batched`, `scale`, `idle-cost`, `slow`) against a running server. */
 async function runOneRowScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row> {
   const generators = options.generators;
   if (name.startsWith('idle:')) return idleScenario(server, Number(name.slice(5)), options.settleMs, log);
@@ -65,6 +66,8 @@ async function runOneRowScenario(name: string, server: ServerUnderTest, options:
         { connections: options.scaleConnections, roomSize: options.scaleRoomSize, heartbeatMs: options.scaleHeartbeatMs, idleMs: options.scaleIdleMs, settleMs: options.settleMs },
         log,
       );
+    case 'idle-cost':
+      return idleCostScenario(server, { members: options.idleCostMembers, rooms: options.idleCostRooms, windowMs: options.idleCostWindowMs }, log);
     case 'slow':
       return slowScenario(
         server,

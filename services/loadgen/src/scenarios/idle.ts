@@ -1,11 +1,10 @@
 import type { ServerUnderTest } from '../servers/types.js';
 import { totalRssBytes } from '../util/proc-stats.js';
 import { sleep } from '../util/wait.js';
-import { idleLayout } from './layout.js';
+import { CLIENTS_PER_GENERATOR, idleLayout } from './layout.js';
 import { emptyRow, type Row } from './types.js';
 import { withPool } from './with-pool.js';
 
-const CLIENTS_PER_GENERATOR = 8000;
 
 /** Opens `requested` idle WebSockets and reports RSS and heap per connection of the server's node processes. */
 export async function idleScenario(server: ServerUnderTest, requested: number, settleMs: number, log: (line: string) => void): Promise<Row> {

@@ -55,6 +55,34 @@ export function broadcastLayout(server: ServerUnderTest, clients: number, genera
   return layout;
 }
 
+/** Clients per generator process and per 127.0.0.x source address in the big idle layouts. */
+export const CLIENTS_PER_GENERATOR = 8000;
+/**
+ * Ephemeral ports per (source, destination) pair are ~28k here (32768–60999), but a client bound
+ * to a source address cannot take a port still in TIME_WAIT from an earlier run, and the port
+ * search slows as the range fills: a few thousand per address keeps connecting fast.
+ */
+export const CLIENTS_PER_SOURCE_ADDRESS = 5000;
+
+/**
+ * Idle connections that join rooms of `roomSize` later, spread round-robin over the server's
+ * nodes (so a room spans every node, as behind a least-connections balancer), from several
+ * 127.0.0.x source addresses, one generator per 8,000. A room's members share a generator (so
+ * its send and receive times share a clock) and its first member is its sender.
+ */
+export function idleRoomsLayout(server: ServerUnderTest, count: number, roomSize: number, prefix: string): Layout {
+  const generators = Math.max(2, Math.ceil(count / CLIENTS_PER_GENERATOR));
+  const layout = emptyLayout(generators);
+  for (let i = 0; i < count; i++) {
+    const room = Math.floor(i / roomSize);
+    const generator = Math.floor((room * roomSize * generators) / count);
+    const localAddress = `127.0.0.${2 + (Math.floor(i / CLIENTS_PER_SOURCE_ADDRESS) % 250)}`;
+    const url = server.urls[i % server.urls.length] ?? '';
+    layout[Math.min(generator, generators - 1)]?.push({ url, protocol: server.protocol, room: `${prefix}${room}`, sender: i % roomSize === 0, slow: false, idle: true, localAddress });
+  }
+  return layout;
+}
+
 /** How many clients of a layout send, per generator (to split an aggregate rate). */
 export function sendersPerGenerator(layout: Layout): number[] {
   return layout.map((clients) => clients.filter((client) => client.sender).length);
