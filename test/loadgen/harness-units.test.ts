@@ -5,6 +5,7 @@ import { withOpenFiles } from '../../services/loadgen/src/util/open-files.js';
 import { oneSenderRoomsLayout, splitRate } from '../../services/loadgen/src/scenarios/layout.js';
 import { commandStatDeltas, parseCommandStats } from '../../services/loadgen/src/checks/redis-commandstats.js';
 import type { ServerUnderTest } from '../../services/loadgen/src/servers/types.js';
+import { stageOf } from '../../services/loadgen/src/profile/stage-table.js';
 
 describe('load generator frame scanning', () => {
   it('a joined frame that carries history messages is not taken for a message', () => {
@@ -53,5 +54,18 @@ describe('chat-rate layout and Redis statistics', () => {
     const before = parseCommandStats('# Commandstats\r\ncmdstat_evalsha:calls=10,usec=200,usec_per_call=20.00,rejected_calls=0,failed_calls=0\r\ncmdstat_info:calls=3,usec=90,usec_per_call=30.00\r\n');
     const after = parseCommandStats('# Commandstats\r\ncmdstat_evalsha:calls=110,usec=2700,usec_per_call=24.50\r\ncmdstat_publish:calls=5,usec=10,usec_per_call=2.00\r\ncmdstat_info:calls=4,usec=120,usec_per_call=30.00\r\n');
     expect(commandStatDeltas(before, after)).toEqual({ evalsha: { calls: 100, usec: 2500, usecPerCall: 25 }, publish: { calls: 5, usec: 10, usecPerCall: 2 } });
+  });
+});
+
+describe('chat-path stage table', () => {
+  it('gives a sample to the deepest frame a stage recognises', () => {
+    const flush = 'flush services/gateway/dist/transports/write-coalescer.js:38';
+    const deliver = 'deliver services/core/dist/session/chat-session.js:128';
+    expect(stageOf(['writev', 'Socket._writev node:net:964', flush, 'processImmediate node:internal/timers:438'])).toMatch(/^writes/);
+    expect(stageOf(['sendFrame services/gateway/dist/transports/ws-outlet.js:29', deliver, 'onMessage services/core/dist/hub/room-hub.js:32'])).toMatch(/^per-member/);
+    expect(stageOf(['frameOf services/gateway/dist/transports/frame-cache.js:14', '(anonymous) services/gateway/dist/transports/ws-json.js:33', deliver])).toMatch(/^channel message/);
+    expect(stageOf(['writeUtf8String', 'write ~/ioredis/built/Pipeline.js:307', 'send services/core/dist/session/chat-session.js:245'])).toMatch(/^ioredis/);
+    expect(stageOf(['(garbage collector)'])).toBe('GC');
+    expect(stageOf(['(program)'])).toMatch(/^other/);
   });
 });

@@ -4,7 +4,7 @@
  * fresh processes, prints one table with ratios and writes the run to bench-results/<timestamp>.json.
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseOptions } from './options.js';
 import { runScenario } from './run-scenario.js';
 import { GATEWAY_MAIN } from './servers/ours.js';
@@ -29,12 +29,16 @@ function plannedScenarios(): string[] {
 
 /** The servers a scenario runs against: `scale` and `idle-cost` are about our gateways alone. */
 function serversFor(scenario: string): readonly ServerKind[] {
-  return scenario === 'scale' || scenario === 'idle-cost' ? options.servers.filter((kind) => kind === 'ours') : options.servers;
+  return scenario === 'scale' || scenario === 'idle-cost' ? options.servers.filter((kind) => kind === 'ours' || kind === 'baseline') : options.servers;
 }
 
 /** How to start a server for a scenario: `scale` runs `--gateways` gateways with room for their sockets, `idle-cost` one gateway, `batched` and `chat-batched` turn on our write window. */
 function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
-  const nodeFlags = kind === 'ours' ? options.gatewayFlags : options.peerFlags;
+  return { ...scenarioStartOptions(scenario, kind), ...(kind === 'baseline' && options.baseline ? { gatewayMain: join(options.baseline, 'services/gateway/dist/main.js') } : {}) };
+}
+
+function scenarioStartOptions(scenario: string, kind: ServerKind): StartOptions {
+  const nodeFlags = kind === 'ours' || kind === 'baseline' ? options.gatewayFlags : options.peerFlags;
   if (scenario === 'scale') {
     // The Redis link watchdog runs at its defaults: it counts only the time the node's loop ran, so
     // tens of thousands of joins at once are no partition (the row reports its trips).

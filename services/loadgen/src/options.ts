@@ -50,6 +50,8 @@ export interface BenchOptions {
   /** Extra node flags for the peers' processes (Socket.IO, ceiling), to profile them alike. */
   readonly peerFlags: readonly string[];
   readonly outDir: string;
+  /** A tree (made by baseline-snapshot.ts) whose gateway runs as the `baseline` server. */
+  readonly baseline: string | undefined;
 }
 
 const QUICK: BenchOptions = {
@@ -91,6 +93,7 @@ const QUICK: BenchOptions = {
   gatewayFlags: [],
   peerFlags: [],
   outDir: repoPath('bench-results'),
+  baseline: undefined,
 };
 
 const FULL: BenchOptions = {
@@ -122,7 +125,7 @@ const FULL: BenchOptions = {
   stepMs: 3000,
 };
 
-const SERVER_KINDS: readonly ServerKind[] = ['ours', 'socketio', 'ceiling'];
+const SERVER_KINDS: readonly ServerKind[] = ['ours', 'baseline', 'socketio', 'ceiling'];
 
 function list(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter(Boolean);
@@ -175,6 +178,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case 'out':
         options.outDir = value;
         break;
+      case 'baseline':
+        options.baseline = value;
+        break;
       default: {
         const key = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
         if (!(key in base) || typeof (base as unknown as Record<string, unknown>)[key] !== 'number') throw new Error(`unknown flag --${name}`);
@@ -182,5 +188,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       }
     }
   }
+  const servers = options.servers as readonly ServerKind[];
+  if (options.baseline !== undefined && !servers.includes('baseline')) options.servers = ['baseline', ...servers];
+  if (options.baseline === undefined && servers.includes('baseline')) throw new Error('--servers=baseline needs --baseline=<tree made by baseline-snapshot.ts>');
   return options as unknown as BenchOptions;
 }

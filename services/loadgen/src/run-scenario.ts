@@ -13,7 +13,7 @@ import { redisRoundTrips, subscriptionFootprint } from './checks/redis-claims.js
 
 /** Channel of a room, per server: ours `chat:{room}`, the Socket.IO redis-adapter `socket.io#/#room#`. */
 function channelOf(server: ServerUnderTest): (room: string) => string {
-  return server.kind === 'ours' ? (room) => `chat:{${room}}` : (room) => `socket.io#/#${room}#`;
+  return server.kind === 'ours' || server.kind === 'baseline' ? (room) => `chat:{${room}}` : (room) => `socket.io#/#${room}#`;
 }
 
 /** After the chat climb on a Redis-backed server: Redis commands per message and subscription footprint. */

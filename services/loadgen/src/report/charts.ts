@@ -6,6 +6,7 @@ import { barChart, lineChart, type BarGroup, type LineSeries } from './charts-sv
 /** Each server's name and colour in every chart: ours, the Socket.IO peer, the bare ws ceiling. */
 const SERVERS: Record<string, { name: string; color: string }> = {
   ours: { name: 'ours (2 gateways)', color: '#2557d6' },
+  baseline: { name: 'ours, baseline tree', color: '#7fa3f0' },
   socketio: { name: 'Socket.IO + adapter', color: '#e0793c' },
   ceiling: { name: 'ws ceiling', color: '#8a919e' },
 };

@@ -40,6 +40,8 @@ export function tableLines(rows: readonly Row[]): string[][] {
     const us = mine.find((row) => row.server === 'ours');
     const socketio = mine.find((row) => row.server === 'socketio');
     const ceiling = mine.find((row) => row.server === 'ceiling');
+    const baseline = mine.find((row) => row.server === 'baseline');
+    if (us && baseline) lines.push(ratioCells(scenario, 'us/baseline', us, baseline));
     if (us && socketio) lines.push(ratioCells(scenario, 'us/Socket.IO', us, socketio));
     if (us && ceiling) lines.push(ratioCells(scenario, 'us/ceiling', us, ceiling));
   }

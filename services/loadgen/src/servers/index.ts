@@ -8,6 +8,8 @@ export function startServer(kind: ServerKind, options: StartOptions): Promise<Se
   switch (kind) {
     case 'ours':
       return startOurs(options);
+    case 'baseline':
+      return startOurs(options, 'baseline');
     case 'socketio':
       return startSocketIo(options);
     case 'ceiling':

@@ -7,19 +7,20 @@ import type { ServerUnderTest, StartOptions } from './types.js';
 export const GATEWAY_MAIN = repoPath('services/gateway/dist/main.js');
 
 /** Our cluster: a fresh Redis and `nodes` gateway processes, clients spread over all of them. */
-export async function startOurs(options: StartOptions): Promise<ServerUnderTest> {
-  if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: build the gateway first`);
+export async function startOurs(options: StartOptions, kind: 'ours' | 'baseline' = 'ours'): Promise<ServerUnderTest> {
+  const main = options.gatewayMain ?? GATEWAY_MAIN;
+  if (!existsSync(main)) throw new Error(`${main} is missing: build the gateway first`);
   return startRedisBacked(
     {
-      kind: 'ours',
+      kind,
       protocol: 'json',
       wsPath: '/ws',
       launch: (i, redis) => ({
         name: `gateway-${i}`,
-        args: [...options.nodeFlags, GATEWAY_MAIN],
+        args: [...options.nodeFlags, main],
         env: {
           REDIS_URL: redis.url,
-          NODE_ID: `bench-${i}`,
+          NODE_ID: `${kind}-${i}`,
           LOG_LEVEL: 'warn',
           RATE_SENDS_PER_SEC: '0',
           RATE_READS_PER_SEC: '0',

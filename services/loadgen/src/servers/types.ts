@@ -1,5 +1,6 @@
 /** Which implementation a run measures. */
-export type ServerKind = 'ours' | 'socketio' | 'ceiling';
+/** `baseline` is our gateway built from another tree (`--baseline`): the before of a before/after in one run. */
+export type ServerKind = 'ours' | 'baseline' | 'socketio' | 'ceiling';
 
 /** The wire protocol a server speaks: our JSON frames, or Socket.IO 4 over Engine.IO 4. */
 export type WireProtocol = 'json' | 'sio';
@@ -37,4 +38,6 @@ export interface StartOptions {
   readonly gatewayEnv?: Readonly<Record<string, string>>;
   /** Raise the node processes' open-file limit to this (up to the hard limit) before they start. */
   readonly openFiles?: number;
+  /** The gateway entry point to run (the `baseline` server's tree). */
+  readonly gatewayMain?: string;
 }
