@@ -10,6 +10,7 @@ import { serveJsonSocket } from './ws-json.js';
 import { serveLineSocket } from './ws-line.js';
 import { WsHeartbeat } from './ws-heartbeat.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { AckHoldSweeper } from './ack-hold.js';
 
 // Module level on purpose: a closure made inside upgrade() would keep the whole request alive
 // (headers, URL) for the life of the connection.
@@ -21,6 +22,7 @@ export class WsGateway {
   private readonly heartbeat: WsHeartbeat;
   readonly idleTicker: IdleTicker;
   private readonly coalescer = new WriteCoalescer();
+  private readonly ackSweeper = new AckHoldSweeper();
 
   constructor(
     private readonly context: GatewayContext,
@@ -63,7 +65,7 @@ export class WsGateway {
   }
 
   private serve(ws: WebSocket, socket: Socket, transport: 'ws' | 'ws_line', admitted: Admitted, nick: string | undefined): void {
-    const attachment = { ws, socket, coalescer: this.coalescer, heartbeat: this.heartbeat, identity: admitted.identity };
+    const attachment = { ws, socket, coalescer: this.coalescer, ackSweeper: this.ackSweeper, heartbeat: this.heartbeat, identity: admitted.identity };
     if (transport === 'ws_line') serveLineSocket(this.context, this.idleTicker, attachment);
     else serveJsonSocket(this.context, nick === undefined ? attachment : { ...attachment, nick });
   }

@@ -5,7 +5,9 @@ import type { Identity } from '../auth/identity.js';
 import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
+import { AckHold, type AckHoldSweeper } from './ack-hold.js';
 import { wsFrameOf } from './frame-cache.js';
+import { encodeTextFrame } from './ws-frame.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsOutlet } from './ws-outlet.js';
 import { textOf } from './ws-text.js';
@@ -15,6 +17,7 @@ export interface WsAttachment {
   readonly ws: WebSocket;
   readonly socket: Socket;
   readonly coalescer: WriteCoalescer;
+  readonly ackSweeper: AckHoldSweeper;
   readonly heartbeat: WsHeartbeat;
   readonly identity: Identity;
   readonly nick?: string;
@@ -27,17 +30,26 @@ export function closeFor(ws: WebSocket, cause: keyof typeof DISCONNECTS): void {
 }
 
 /** Serves the JSON protocol (DESIGN 2.3) on one WebSocket. */
-export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, heartbeat, identity, nick }: WsAttachment): void {
+export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, ackSweeper, heartbeat, identity, nick }: WsAttachment): void {
   const { metrics, config } = context;
   const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
+  // Made at the first join: a connection that joins nothing pays nothing for it.
+  let acks: AckHold | undefined;
   const session = openChatSession(context, {
     transport: 'ws',
     identity,
     nick,
     output: {
-      event: (event) => outlet.sendText(encodeServerEvent(event)),
+      event: (event) => {
+        if (event.type === 'ack' && acks?.offer(event, () => encodeTextFrame(encodeServerEvent(event)))) return;
+        outlet.sendText(encodeServerEvent(event));
+        if (event.type === 'joined') (acks ??= new AckHold((frame) => outlet.sendFrame(frame), ackSweeper)).joined(event.room, event);
+        else if (event.type === 'left') acks?.left(event.room);
+      },
       message: (envelope) => {
-        if (outlet.sendFrame(wsFrameOf(envelope))) metrics.deliveries.ws += 1;
+        if (!outlet.sendFrame(wsFrameOf(envelope))) return;
+        metrics.deliveries.ws += 1;
+        acks?.delivered(envelope.message);
       },
     },
     onAbuse: () => closeFor(ws, 'rate_abuse'),
@@ -63,6 +75,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
   ws.on('error', (error) => context.logger.debug({ session: session.id, err: error.message }, 'websocket error'));
   ws.once('close', () => {
     lease.stop();
+    acks?.close();
     // Tracked until its presence is removed, so a drain does not stop the broker under it.
     void session.close().finally(untrack);
   });

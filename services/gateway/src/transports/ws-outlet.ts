@@ -2,14 +2,15 @@ import type { Socket } from 'node:net';
 import { DISCONNECTS } from '@chat/protocol';
 import { WebSocket } from 'ws';
 import type { CorkedWriter, WriteCoalescer } from './write-coalescer.js';
+import { encodeTextFrame } from './ws-frame.js';
 
 const SLOW_CLOSE_GRACE_MS = 1000;
 /** Within one turn a burst may pass the bound; this many times the bound is too much even then. */
 const BURST_ALLOWANCE = 4;
 
 /**
- * Writes to one WebSocket client: pre-encoded frames straight to its socket (corked per turn),
- * other events through `ws`. When the client's unsent bytes pass the bound it is disconnected
+ * Writes to one WebSocket client: frames straight to its socket (corked per turn); control
+ * frames (close, ping) through `ws`. When the client's unsent bytes pass the bound it is disconnected
  * with 4008, so one slow reader never holds memory or slows anyone else.
  */
 export class WsOutlet implements CorkedWriter {
@@ -36,12 +37,9 @@ export class WsOutlet implements CorkedWriter {
     return true;
   }
 
+  /** A text frame framed here (one buffer, no trip through ws's sender): it joins the turn's write like any frame. */
   sendText(text: string): boolean {
-    if (!this.open) return false;
-    this.coalescer.cork(this);
-    this.ws.send(text);
-    this.checkBackpressure(this.bufferLimit * BURST_ALLOWANCE);
-    return true;
+    return this.open && this.sendFrame(encodeTextFrame(text));
   }
 
   /** After the turn's bytes went to the kernel: what is still queued is the client's unread backlog. */
