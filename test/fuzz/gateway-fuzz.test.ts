@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { MAX_STREAM_CURSOR_LENGTH } from '@chat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_DIR } from '../../services/gateway/src/http/app.js';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
@@ -24,6 +25,8 @@ const figures = new FuzzFigures();
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown): void => void rejections.push(reason);
 let node: TestNode;
+/** A second node with every budget at its default (RATE_FRAMES_*, RATE_READS_*): the limits target. */
+let limited: TestNode;
 let http: FuzzHttp;
 let honest: HonestPair;
 
@@ -34,6 +37,8 @@ beforeAll(async () => {
   resources.track({ close: () => node.drain() });
   http = new FuzzHttp(node.port);
   resources.track(http);
+  limited = await startNode('fuzz-limited', undefined, { RATE_FRAMES_PER_SEC: '10', RATE_FRAMES_BURST: '20', RATE_READS_PER_SEC: '20', RATE_READS_BURST: '60', DRAIN_TIMEOUT_MS: '500' });
+  resources.track({ close: () => limited.drain() });
   const sender = resources.track(await JsonWsClient.connect(node.ws, { nick: 'honest-a' }));
   const receiver = resources.track(await JsonWsClient.connect(node.ws, { nick: 'honest-b' }));
   honest = await HonestPair.join(sender, receiver, 'honest-room');
@@ -168,7 +173,7 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
     await fuzz('sse', sseRequest, 25, (batch) =>
       httpBatch('sse', batch, (_request, reply) => {
         if (reply.status !== 200) return;
-        for (const line of reply.body.split('\n')) expect(line).toMatch(/^(event: [a-z]+|id: [A-Za-z0-9_-]*|data: [^\r\n]*|retry: \d+|: ?[^\r\n]*|)$/);
+        for (const line of reply.body.split('\n')) expect(line).toMatch(/^(event: [a-z]+|id: (2\.[A-Za-z0-9_-]+\.)?[A-Za-z0-9_-]*|data: [^\r\n]*|retry: \d+|: ?[^\r\n]*|)$/);
         for (const data of reply.body.match(/^data: .*$/gm) ?? []) checkWsFrame(data.slice('data: '.length));
       }),
     );
@@ -183,7 +188,8 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
       httpBatch('poll', batch, (_request, reply) => {
         if (reply.status !== 200) return;
         const body = JSON.parse(reply.body) as { cursor: unknown; events: unknown };
-        expect(body.cursor).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(body.cursor).toMatch(/^(2\.[A-Za-z0-9_-]+\.)?[A-Za-z0-9_-]*$/);
+        expect((body.cursor as string).length).toBeLessThanOrEqual(MAX_STREAM_CURSOR_LENGTH);
         expect(Array.isArray(body.events)).toBe(true);
         for (const event of body.events as unknown[]) checkWsFrame(JSON.stringify(event));
       }),
@@ -230,6 +236,33 @@ describe('fuzzing one node: no crash, documented replies only, honest clients un
         figures.reply('staticPaths', kind);
       }),
     );
+  }, TARGET_TIMEOUT_MS);
+
+  it('limits: floods of cheap frames and reads against the default budgets get rate_limited, 429 with Retry-After or close 4029, never anything else', async () => {
+    const limitedHttp = new FuzzHttp(limited.port);
+    resources.track(limitedHttp);
+    let socket = await FuzzSocket.open(`${limited.ws}/ws`);
+    const reads = fc.oneof(historyRequest, pollRequest);
+    await fuzz('limits', fc.tuple(wsJsonInput, reads), BATCH, async (batch) => {
+      if (!socket.open) socket = await FuzzSocket.open(`${limited.ws}/ws`);
+      const frames = await socket.batch(batch.map(([frame]) => frame), '{"type":"ping"}', (frame) => frame === '{"type":"pong"}');
+      for (const frame of frames) figures.reply('limits', checkWsFrame(frame));
+      if (!socket.open) {
+        const { code } = await socket.closed;
+        figures.reply('limits', `close:${code}`);
+        expect(FUZZ_CLOSE_CODES.has(code) || code === 4029, `close code ${code}`).toBe(true);
+      }
+      await pooled(batch.map(([, request]) => request), HTTP_CONCURRENCY, async (request) => {
+        const reply = await limitedHttp.send(request);
+        const kind = checkHttpReply(reply, { staticPath: true });
+        if (reply.status === 429) expect(Number(reply.headers['retry-after']), `Retry-After of ${request.path.slice(0, 100)}`).toBeGreaterThanOrEqual(1);
+        figures.reply('limits', kind);
+      });
+    });
+    await socket.close();
+    // Past the floods, a new client of the limited node is served.
+    const fresh = resources.track(await JsonWsClient.connect(limited.ws, { nick: 'after-limits' }));
+    await fresh.join('after-limits');
   }, TARGET_TIMEOUT_MS);
 
   it('at the end: the node still serves, nothing leaked into unhandled rejections', async () => {

@@ -12,5 +12,5 @@ export function createBroker(config: GatewayConfig, logger: Logger): Broker {
 
 /** Where compact stream cursors keep their snapshots: the deployment's Redis, else this process. */
 export function createCursorStore(config: GatewayConfig): CursorStore {
-  return config.redis ? new RedisCursorStore(config.redis, config.nodeId, config.redisLink) : new MemoryCursorStore();
+  return config.redis ? new RedisCursorStore(config.redis, config.nodeId, config.redisLink, config.redisKeyPrefix) : new MemoryCursorStore();
 }

@@ -43,7 +43,15 @@ export const cursorLike = fc.oneof(
   anyString,
   fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/),
   fc.constant('A'.repeat(20_000)),
+  // Compact cursors: `2.<snapshot>.<delta>`, with snapshots never issued and deltas valid or not.
+  fc
+    .tuple(fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/), fc.oneof(fc.dictionary(roomLike, fc.oneof(fc.nat(), fc.tuple(fc.string({ maxLength: 12 }), fc.nat()), jsonValue), { maxKeys: 3 }), jsonValue))
+    .map(([snapshot, delta]) => `2.${snapshot}.${Buffer.from(JSON.stringify(delta) ?? 'null').toString('base64url')}`),
+  fc.stringMatching(/^2\.[A-Za-z0-9_.-]{0,300}$/),
 );
+
+/** Author keys: valid, too short, too long, of the wrong alphabet. */
+const keyLike = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{16,40}$/), fc.string({ maxLength: 20 }), fc.constant('k'.repeat(200)), jsonValue);
 
 /** A valid client frame of the JSON protocol (rooms never `lobby`, which line clients share). */
 export const validFrame = fc.oneof(
@@ -53,11 +61,17 @@ export const validFrame = fc.oneof(
   fc.record({ type: fc.constant('send'), room: validRoom, text: fc.string({ minLength: 1, maxLength: 60 }), cid: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }) }),
   fc.record({ type: fc.constant('nick'), nick: fc.string({ minLength: 1, maxLength: 32 }) }),
   fc.constant({ type: 'ping' }),
+  validRoom.map((room) => ({ type: 'typing', room })),
+  fc.record({ type: fc.constant('read'), room: validRoom, offset: fc.nat() }),
+  fc.record({ type: fc.constant('history'), room: validRoom, before: fc.integer({ min: 1, max: 1000 }), limit: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }) }),
+  fc.record({ type: fc.constant('send'), room: validRoom, text: fc.string({ minLength: 1, maxLength: 60 }), key: keyLike }),
+  fc.record({ type: fc.constantFrom('edit', 'delete'), room: validRoom, offset: fc.integer({ min: 1, max: 50 }), text: fc.string({ minLength: 1, maxLength: 20 }), key: fc.option(keyLike, { nil: undefined }) }),
+  fc.record({ type: fc.constant('refresh'), token: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('a.b.c'), jsonValue) }),
 );
 
 /** A valid frame with one field replaced, removed or added, by any JSON value. */
 export const mutatedFrame = fc
-  .tuple(validFrame, fc.constantFrom('type', 'room', 'text', 'nick', 'cid', 'since', '__proto__', 'constructor', 'extra'), fc.oneof(jsonValue, anyString, fc.constant(undefined)))
+  .tuple(validFrame, fc.constantFrom('type', 'room', 'text', 'nick', 'cid', 'since', 'key', 'token', 'offset', 'before', '__proto__', 'constructor', 'extra'), fc.oneof(jsonValue, anyString, fc.constant(undefined)))
   .map(([frame, key, value]) => {
     const copy: Record<string, unknown> = { ...frame };
     if (value === undefined) delete copy[key];

@@ -12,6 +12,7 @@ const WEIGHTS = {
   post: 0.1,
   history: 0.09,
   staticPaths: 0.07,
+  limits: 0.05,
 } as const;
 
 export type FuzzTarget = keyof typeof WEIGHTS;

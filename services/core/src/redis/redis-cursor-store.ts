@@ -4,13 +4,19 @@ import type { LinkTimeouts } from './link-watchdog.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
 /**
- * Cursor snapshots in Redis: `chat:cursor:<id>` with an expiry (SET PX), on its own connection
+ * Cursor snapshots in Redis: `<prefix>cursor:<id>` with an expiry (SET PX), on its own connection
  * of the deployment's topology, so any node resumes a stream another node served.
  */
 export class RedisCursorStore implements CursorStore {
   private readonly redis: RedisConnections;
 
-  constructor(topology: RedisTopology, nodeId: string, link?: LinkTimeouts) {
+  constructor(
+    topology: RedisTopology,
+    nodeId: string,
+    link?: LinkTimeouts,
+    /** REDIS_KEY_PREFIX, as every other key of the deployment. */
+    private readonly keyPrefix = 'chat:',
+  ) {
     this.redis = connectTopology(topology, `${nodeId}-cursors`, link);
     this.redis.onError(() => undefined);
     this.redis.connect();
@@ -18,7 +24,7 @@ export class RedisCursorStore implements CursorStore {
 
   async save(id: string, positions: string, ttlMs: number): Promise<void> {
     try {
-      await this.redis.commands.set(keyOf(id), positions, 'PX', ttlMs);
+      await this.redis.commands.set(this.keyOf(id), positions, 'PX', ttlMs);
     } catch (error) {
       throw new BrokerUnavailableError(`cursor not stored: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -26,7 +32,7 @@ export class RedisCursorStore implements CursorStore {
 
   async load(id: string): Promise<string | undefined> {
     try {
-      return (await this.redis.commands.get(keyOf(id))) ?? undefined;
+      return (await this.redis.commands.get(this.keyOf(id))) ?? undefined;
     } catch (error) {
       throw new BrokerUnavailableError(`cursor not read: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -35,6 +41,8 @@ export class RedisCursorStore implements CursorStore {
   close(): Promise<void> {
     return this.redis.close(true);
   }
-}
 
-const keyOf = (id: string): string => `chat:cursor:${id}`;
+  private keyOf(id: string): string {
+    return `${this.keyPrefix}cursor:${id}`;
+  }
+}
