@@ -49,8 +49,8 @@ export class GatewayNode {
     });
 
     const streams = new StreamHeartbeat(config.sseHeartbeatMs);
-    // Pusher keys go under the core's key prefix (REDIS_KEY_PREFIX once the core has it).
-    const pusher = new PusherServer(context, 'chat:');
+    // Pusher keys go under REDIS_KEY_PREFIX too: `<prefix>pusher:{<app>}:…`.
+    const pusher = new PusherServer(context, config.redisKeyPrefix);
     const { app, stop: stopApp } = createApp(context, streams, pusher);
     const handle = app.callback();
     // koa answers every request itself, errors included (the error sink); nothing to await here.
