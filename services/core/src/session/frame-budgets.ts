@@ -17,7 +17,8 @@ export interface FrameBudgetLimits {
  * before anything reaches the broker: a frame past its budget is refused with `rate_limited`.
  */
 export class FrameBudgets {
-  private readonly buckets = new Map<BudgetedFrame, TokenBucket>();
+  /** Made on the first budgeted frame: an idle connection should cost as little memory as possible. */
+  private buckets: Map<BudgetedFrame, TokenBucket> | undefined;
   private refusedInARow = 0;
 
   constructor(private readonly limits: FrameBudgetLimits) {}
@@ -29,10 +30,11 @@ export class FrameBudgets {
   spend(kind: BudgetedFrame, cost = 1): void {
     const { perSec, burst } = this.limits;
     if (perSec <= 0) return;
-    let bucket = this.buckets.get(kind);
+    const buckets = (this.buckets ??= new Map<BudgetedFrame, TokenBucket>());
+    let bucket = buckets.get(kind);
     if (!bucket) {
       bucket = new TokenBucket(perSec, burst);
-      this.buckets.set(kind, bucket);
+      buckets.set(kind, bucket);
     }
     const waitMs = bucket.take(Math.min(Math.max(1, cost), burst));
     if (waitMs === 0) {
