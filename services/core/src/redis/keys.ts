@@ -64,6 +64,11 @@ export class RedisKeys {
     return { seen: `${this.prefix}{nodes}:seen`, state: `${this.prefix}{nodes}:state` };
   }
 
+  /** A stream cursor's snapshot of positions (expires: STREAM_CURSOR_TTL_MS). */
+  cursor(id: string): string {
+    return `${this.prefix}cursor:${id}`;
+  }
+
   /** The key of a cross-node rate limit (its own slot: limits are not a room's). */
   rate(key: string): string {
     return `${this.prefix}rate:{${key}}`;

@@ -1,5 +1,6 @@
 import type { CursorStore } from '../cursor-store.js';
 import { BrokerUnavailableError } from '../errors.js';
+import { RedisKeys } from './keys.js';
 import type { LinkTimeouts } from './link-watchdog.js';
 import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
 
@@ -9,14 +10,10 @@ import { connectTopology, type RedisConnections, type RedisTopology } from './re
  */
 export class RedisCursorStore implements CursorStore {
   private readonly redis: RedisConnections;
+  private readonly keys: RedisKeys;
 
-  constructor(
-    topology: RedisTopology,
-    nodeId: string,
-    link?: LinkTimeouts,
-    /** REDIS_KEY_PREFIX, as every other key of the deployment. */
-    private readonly keyPrefix = 'chat:',
-  ) {
+  constructor(topology: RedisTopology, nodeId: string, link?: LinkTimeouts, keyPrefix?: string) {
+    this.keys = new RedisKeys(keyPrefix);
     this.redis = connectTopology(topology, `${nodeId}-cursors`, link);
     this.redis.onError(() => undefined);
     this.redis.connect();
@@ -24,7 +21,7 @@ export class RedisCursorStore implements CursorStore {
 
   async save(id: string, positions: string, ttlMs: number): Promise<void> {
     try {
-      await this.redis.commands.set(this.keyOf(id), positions, 'PX', ttlMs);
+      await this.redis.commands.set(this.keys.cursor(id), positions, 'PX', ttlMs);
     } catch (error) {
       throw new BrokerUnavailableError(`cursor not stored: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -32,7 +29,7 @@ export class RedisCursorStore implements CursorStore {
 
   async load(id: string): Promise<string | undefined> {
     try {
-      return (await this.redis.commands.get(this.keyOf(id))) ?? undefined;
+      return (await this.redis.commands.get(this.keys.cursor(id))) ?? undefined;
     } catch (error) {
       throw new BrokerUnavailableError(`cursor not read: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -40,9 +37,5 @@ export class RedisCursorStore implements CursorStore {
 
   close(): Promise<void> {
     return this.redis.close(true);
-  }
-
-  private keyOf(id: string): string {
-    return `${this.keyPrefix}cursor:${id}`;
   }
 }
