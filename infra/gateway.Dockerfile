@@ -5,13 +5,20 @@
 # --- build: every dependency, compile the TypeScript workspaces -----------------------------
 FROM node:24-slim AS build
 WORKDIR /app
-# Manifests first, so the dependency layer is cached until they change.
+# Manifests first, so the dependency layer is cached until they change. npm ci needs the
+# manifest of every workspace the root package.json names.
 COPY package.json package-lock.json ./
+COPY services/protocol/package.json services/protocol/
+COPY services/client/package.json services/client/
 COPY services/core/package.json services/core/
 COPY services/gateway/package.json services/gateway/
 COPY services/loadgen/package.json services/loadgen/
+COPY services/testkit/package.json services/testkit/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
+# What `npm run build` compiles: the protocol, the client SDK (the page is built on it), core, gateway.
+COPY services/protocol services/protocol
+COPY services/client services/client
 COPY services/core services/core
 COPY services/gateway services/gateway
 COPY scripts/build-client.mjs scripts/
@@ -24,11 +31,15 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY services/protocol/package.json services/protocol/
+COPY services/client/package.json services/client/
 COPY services/core/package.json services/core/
 COPY services/gateway/package.json services/gateway/
 COPY services/loadgen/package.json services/loadgen/
+COPY services/testkit/package.json services/testkit/
 # bufferutil/utf-8-validate ship prebuilt binaries, so no install scripts (and no compiler) are needed.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/services/protocol/dist services/protocol/dist
 COPY --from=build /app/services/core/dist services/core/dist
 COPY services/core/lua services/core/lua
 COPY --from=build /app/services/gateway/dist services/gateway/dist

@@ -97,6 +97,21 @@ describe('infra/gateway.Dockerfile', () => {
     expect(JSON.parse(cmd ?? 'null')).toEqual(['node', 'services/gateway/dist/main.js']);
   });
 
+  it('copies every workspace manifest (npm ci needs them), the sources the build compiles, and the runtime output of what the gateway imports', () => {
+    const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[]; scripts: { build: string } };
+    for (const workspace of rootManifest.workspaces) {
+      expect(dockerfile.match(new RegExp(`^COPY ${workspace}/package\\.json ${workspace}/$`, 'gm')), workspace).toHaveLength(2);
+    }
+    const compiled = /tsc -b ([^&]+)&&/.exec(rootManifest.scripts.build)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(compiled.length).toBeGreaterThan(2);
+    for (const workspace of compiled) expect(dockerfile, workspace).toMatch(new RegExp(`^COPY ${workspace} ${workspace}$`, 'm'));
+    const gateway = JSON.parse(readFileSync(join(root, 'services/gateway/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const dependency of Object.keys(gateway.dependencies).filter((name) => name.startsWith('@chat/'))) {
+      const folder = `services/${dependency.slice('@chat/'.length)}`;
+      expect(dockerfile, dependency).toMatch(new RegExp(`^COPY --from=build /app/${folder}/dist ${folder}/dist$`, 'm'));
+    }
+  });
+
   it('copies only paths that exist in the repository', () => {
     const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => (match[1] ?? '').split(/\s+/));
     expect(sources.length).toBeGreaterThan(3);
