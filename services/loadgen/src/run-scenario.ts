@@ -8,6 +8,7 @@ import { slowScenario } from './scenarios/slow.js';
 import { pacedScenario } from './scenarios/paced.js';
 import { scaleScenario } from './scenarios/scale.js';
 import { idleCostScenario } from './scenarios/idle-cost.js';
+import { pusherScenario } from './scenarios/pusher-row.js';
 import type { Row } from './scenarios/types.js';
 import { redisRoundTrips, subscriptionFootprint } from './checks/redis-claims.js';
 
@@ -29,6 +30,7 @@ export async function runScenario(name: string, server: ServerUnderTest, options
     const rates = { clients: options.chatClients, roomSize: 10, generators: options.generators, rates: options.chatRates, windows: options.chatRateWindows, windowMs: options.chatRateWindowMs };
     return chatRatesScenario(server, rates, log);
   }
+  if (name === 'pusher') return pusherScenario(server, options, log);
   return [await runOneRowScenario(name, server, options, log)];
 }
 
