@@ -54,7 +54,8 @@ async function brokerReconnects(server: ServerUnderTest): Promise<number | undef
     const counts = await Promise.all(
       server.httpUrls.map(async (url) => {
         const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
-        const found = /^chat_broker_reconnects_total (\d+)/m.exec(await response.text());
+        // Every sample carries the node's default label: `chat_broker_reconnects_total{node="…"} 0`.
+        const found = /^chat_broker_reconnects_total(?:\{[^}]*\})? (\d+)/m.exec(await response.text());
         if (!found) throw new Error('no chat_broker_reconnects_total');
         return Number(found[1]);
       }),
