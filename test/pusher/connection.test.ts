@@ -115,6 +115,19 @@ describe('the Pusher connection: handshake, pings and error codes', () => {
     await socket.event('pusher:pong');
   });
 
+  it('/metrics counts Pusher connections per app and /admin/api/pusher lists apps without their secrets', async () => {
+    const socket = raw(node.port, APP.key);
+    await socket.event('pusher:connection_established');
+    socket.send({ event: 'pusher:subscribe', data: { channel: 'watched' } });
+    await socket.event('pusher_internal:subscription_succeeded');
+    const metrics = await (await fetch(`${node.http}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`pusher_connections\\{[^}]*app="${APP.id}"[^}]*\\} [1-9]`));
+    const admin = (await (await fetch(`${node.http}/admin/api/pusher`)).json()) as { apps: Array<{ id: string; key: string; localChannels: Record<string, number> }> };
+    const app = admin.apps.find((entry) => entry.id === APP.id);
+    expect(app?.localChannels).toMatchObject({ watched: 1 });
+    expect(JSON.stringify(admin)).not.toContain(APP.secret);
+  });
+
   it('a draining node tells its clients 4200, so they reconnect at once elsewhere', async () => {
     const socket = raw(node.port, APP.key);
     await socket.event('pusher:connection_established');
