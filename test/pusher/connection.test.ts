@@ -103,6 +103,12 @@ describe('the Pusher connection: handshake, pings and error codes', () => {
     expect(await second.closed).toBe(4004);
   });
 
+  it('accepts a browser of another origin, as Pusher does (ALLOWED_ORIGINS unset)', async () => {
+    const socket = new RawPusherSocket(new WebSocket(`ws://127.0.0.1:${node.port}/app/${APP.key}?protocol=7`, { headers: { Origin: 'https://app.example' } }));
+    sockets.push(socket);
+    await socket.event('pusher:connection_established');
+  });
+
   it('answers a malformed frame with pusher:error and keeps the connection', async () => {
     const socket = raw(node.port, APP.key);
     await socket.event('pusher:connection_established');

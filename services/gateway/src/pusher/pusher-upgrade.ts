@@ -29,7 +29,9 @@ export function admitPusherUpgrade(
 ): AcceptedUpgrade | { readonly refusal: PusherErrorName | 'origin'; readonly message?: string } {
   const url = new URL(request.url ?? '/', 'http://localhost');
   if (context.draining || context.refusingNewClients) return { refusal: 'reconnect' };
-  if (!originAllowed(request, context.config.allowedOrigins)) return { refusal: 'origin' };
+  // Pusher apps usually serve their pages from another host than the socket's; like Pusher, any
+  // origin is accepted unless ALLOWED_ORIGINS names the allowed ones.
+  if (context.config.allowedOrigins.length > 0 && !originAllowed(request, context.config.allowedOrigins)) return { refusal: 'origin' };
   const key = url.pathname.slice('/app/'.length);
   const app = apps.withKey(key);
   if (!app) return { refusal: 'app_unknown', message: `App key ${key.slice(0, 64)} not in this cluster` };
