@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '@chat/client';
-import { StallRelay, postMessage, startSteadySender, type Ack } from '@chat/testkit';
+import { StallRelay, eventually, postMessage, startSteadySender, type Ack } from '@chat/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportFigures } from '../e2e/support/cluster-fixture.js';
@@ -66,16 +66,24 @@ describe('the chat page in Chromium behind a link that goes silent (a relay that
     });
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
 
+    // Every change of the status line, with its time, recorded in the page (a state shorter than
+    // a poll of the test would otherwise be missed).
+    for (const tab of tabs) {
+      await tab.page.evaluate(() => {
+        const line = document.getElementById('status')!;
+        const trail: Array<{ at: number; state: string; text: string }> = [];
+        (window as unknown as { statusTrail: typeof trail }).statusTrail = trail;
+        new MutationObserver(() => trail.push({ at: Date.now(), state: line.dataset.state ?? '', text: line.textContent ?? '' })).observe(line, { attributes: true, childList: true, characterData: true, subtree: true });
+      });
+    }
     const stalledAt = Date.now();
     expect(relay.stall({ spareIdleMs: IDLE_MS })).toBeGreaterThanOrEqual(tabs.length);
     const figures = await Promise.all(
       tabs.map(async (tab) => {
-        const status = tab.page.locator('#status');
-        await tab.page.locator('#status[data-state="reconnecting"]').waitFor({ timeout: 15_000 });
-        const noticedMs = Date.now() - stalledAt;
-        const shown = (await status.textContent()) ?? '';
-        await tab.page.locator('#status[data-state="connected"]').waitFor({ timeout: 15_000 });
-        return { transport: tab.transport, noticedMs, backMs: Date.now() - stalledAt, shown };
+        const trail = async (): Promise<Array<{ at: number; state: string; text: string }>> => tab.page.evaluate(() => (window as unknown as { statusTrail: Array<{ at: number; state: string; text: string }> }).statusTrail);
+        const lost = await eventually(async () => (await trail()).find((entry) => entry.state === 'reconnecting'), { timeoutMs: 15_000, intervalMs: 100, what: `${tab.transport} to notice` });
+        const back = await eventually(async () => (await trail()).find((entry) => entry.state === 'connected' && entry.at >= lost.at), { timeoutMs: 15_000, intervalMs: 100, what: `${tab.transport} back` });
+        return { transport: tab.transport, noticedMs: lost.at - stalledAt, backMs: back.at - stalledAt, shown: lost.text };
       }),
     );
 
