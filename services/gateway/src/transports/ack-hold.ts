@@ -56,7 +56,8 @@ export class AckHold {
   /** The client's `joined` (also an unasked one after an epoch change) was written. */
   joined(room: string, position: RoomPosition): void {
     this.release(room, Number.POSITIVE_INFINITY);
-    this.positions.set(room, position);
+    // A copy: the caller's position is often the whole `joined` event (its history page and member list).
+    this.positions.set(room, { epoch: position.epoch, offset: position.offset });
   }
 
   left(room: string): void {

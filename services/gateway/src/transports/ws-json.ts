@@ -35,6 +35,9 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
   const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
   // Made at the first join: a connection that joins nothing pays nothing for it.
   let acks: AckHold | undefined;
+  // Made here, not in the event handler: a closure made there would share its context, and keep
+  // alive the `joined` event (history page and member list) for as long as the connection lives.
+  const sendFrame = (frame: Buffer): boolean => outlet.sendFrame(frame);
   const session = openChatSession(context, {
     transport: 'ws',
     identity,
@@ -43,7 +46,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
       event: (event) => {
         if (event.type === 'ack' && acks?.offer(event, () => encodeTextFrame(encodeServerEvent(event)))) return;
         outlet.sendText(encodeServerEvent(event));
-        if (event.type === 'joined') (acks ??= new AckHold((frame) => outlet.sendFrame(frame), ackSweeper)).joined(event.room, event);
+        if (event.type === 'joined') (acks ??= new AckHold(sendFrame, ackSweeper)).joined(event.room, event);
         else if (event.type === 'left') acks?.left(event.room);
       },
       message: (envelope) => {
