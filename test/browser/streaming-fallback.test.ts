@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TransportName } from '@chat/client';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from '../../scripts/cluster/local-cluster.js';
 import { ONLY_LONG_POLL, connected, openChat, outboxEmpty, seesMessage, send, shownMessages, type BrowserFeature, type ChatTab } from './chat-driver.js';
@@ -35,6 +35,20 @@ describe('the chat page when only the seed streaming transports get through (thr
     await cluster?.stop();
   });
 
+  /**
+   * Whether the two pages are served by different gateways within a few seconds: a long-poll
+   * page's node is the one that answered its last poll, and nginx balances each poll anew.
+   */
+  async function nodesSpread(first: Page, second: Page): Promise<boolean> {
+    const nodeOf = (page: Page): Promise<string | null> => page.locator('#status').getAttribute('data-node');
+    for (const deadline = Date.now() + 4000; Date.now() < deadline; ) {
+      const [x, y] = await Promise.all([nodeOf(first), nodeOf(second)]);
+      if (x && y && x !== y) return true;
+      await first.waitForTimeout(200);
+    }
+    return false;
+  }
+
   /** Two pages of one kind in one room, on different gateways (nginx balances by least connections). */
   async function pairOnTwoNodes(room: string, remove: readonly BrowserFeature[]): Promise<[ChatTab, ChatTab, string, string]> {
     const first = await openChat(browser, cluster.url, { nick: 'ann', room, remove });
@@ -45,7 +59,7 @@ describe('the chat page when only the seed streaming transports get through (thr
       const second = await openChat(browser, cluster.url, { nick: 'ben', room, remove });
       tabs.push(second);
       const b = await connected(second.page);
-      if (b.node !== a.node) return [first, second, a.transport, b.transport];
+      if (b.node !== a.node || (await nodesSpread(first.page, second.page))) return [first, second, a.transport, b.transport];
       await second.context.close();
     }
     throw new Error('nginx never placed the second page on another gateway');
