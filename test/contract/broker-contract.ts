@@ -71,6 +71,28 @@ export function describeBrokerContract(name: string, makeHarness: () => Promise<
       expect(offsetsOf(listener.messages.items)).toEqual(range(1, 200));
     });
 
+    it('gives each of many publishes sent at once to several rooms, new ones among them, its own room\'s offset and epoch', async () => {
+      const broker = await node('a');
+      const rooms = range(1, 3).map((i) => freshRoom(`turn${i}`));
+      const listeners = rooms.map(() => new RecordingListener());
+      await roomsOf(broker).listen(rooms[0]!, listeners[0]!);
+      const sends = rooms.flatMap((room) => range(1, 5).map((i) => ({ room, text: `${room}-${i}` })));
+      const results = await Promise.all(sends.map(({ room, text }) => broker.publish(room, { nick: 'ann', text, cid: text })));
+      for (const room of rooms) {
+        const own = results.filter((result) => result.room === room);
+        expect(own.map((result) => result.offset)).toEqual(range(1, 5));
+        const history = await broker.history(room, { limit: 10 });
+        expect(new Set(own.map((result) => result.epoch))).toEqual(new Set([history.epoch]));
+        expect(history.messages.map((message) => message.text)).toEqual(range(1, 5).map((i) => `${room}-${i}`));
+      }
+      await listeners[0]!.messages.waitForCount(5);
+      expect(offsetsOf(listeners[0]!.messages.items)).toEqual(range(1, 5));
+      const retried = await Promise.all(sends.map(({ room, text }) => broker.publish(room, { nick: 'ann', text, cid: text })));
+      expect(retried.map(({ offset, epoch, duplicate }) => ({ offset, epoch, duplicate }))).toEqual(
+        results.map(({ offset, epoch }) => ({ offset, epoch, duplicate: true })),
+      );
+    });
+
     it('returns history oldest first, bounded by the history size, and resumes after an offset', async () => {
       const broker = await node('a');
       const room = freshRoom('history');

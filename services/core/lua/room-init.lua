@@ -4,15 +4,17 @@
 -- not exist writes nothing). Each script's own arguments start at ARGV[4].
 
 -- The room's epoch and head offset; a new or lost room gets the candidate epoch (stored only when
--- creating).
-local function room_epoch()
-  local meta = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+-- creating). Without arguments: the room of KEYS[1..3] and the candidate ARGV[1] (a script that
+-- handles several rooms names each room's keys and candidate).
+local function room_epoch(meta_key, log_key, cid_key, candidate)
+  meta_key, log_key, cid_key, candidate = meta_key or KEYS[1], log_key or KEYS[2], cid_key or KEYS[3], candidate or ARGV[1]
+  local meta = redis.call('HMGET', meta_key, 'epoch', 'offset')
   if meta[1] then return meta[1], tonumber(meta[2]) end
-  if ARGV[3] ~= '1' then return ARGV[1], 0 end
-  redis.call('DEL', KEYS[2], KEYS[3])
-  redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'offset', 0)
-  if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-  return ARGV[1], 0
+  if ARGV[3] ~= '1' then return candidate, 0 end
+  redis.call('DEL', log_key, cid_key)
+  redis.call('HSET', meta_key, 'epoch', candidate, 'offset', 0)
+  if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', meta_key, ARGV[2]) end
+  return candidate, 0
 end
 
 -- Gives each named key of the room the room's ttl again: a room forgets itself ROOM_TTL_MS after

@@ -23,6 +23,8 @@ import type {
 import { RedisKeys } from './keys.js';
 import { RedisPresence } from './redis-presence.js';
 import { roomArguments } from './scripts.js';
+import { PublishBatcher } from './publish-batcher.js';
+import { ScriptPublishSender } from './script-publish-sender.js';
 import { RecentPayloads } from './recent-payloads.js';
 import { RedisRoomFeatures } from './redis-room-features.js';
 import { RedisNodeRegistry } from './node-registry.js';
@@ -72,6 +74,7 @@ export class RedisBroker implements Broker {
   private readonly features: RedisRoomFeatures;
   private readonly logger: EngineLogger;
   private readonly idempotencyWindow: number;
+  private readonly publishes: PublishBatcher;
   private resyncing = false;
   private resyncAgain = false;
   private stopped = false;
@@ -98,6 +101,15 @@ export class RedisBroker implements Broker {
       publishCommand: () => this.pub,
       call: (operation) => this.call(() => operation(this.commands)),
     });
+    this.publishes = new PublishBatcher(
+      new ScriptPublishSender(() => this.commands, {
+        roomTtlMs: this.roomTtlMs,
+        historySize: options.historySize,
+        idempotencyWindow: this.idempotencyWindow,
+        publishCommand: () => this.pub,
+        groupOf: (channel) => this.redis.publishGroupOf(channel),
+      }),
+    );
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => this.onResubscribed());
     this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
@@ -154,19 +166,14 @@ export class RedisBroker implements Broker {
     const keys = this.keys.room(room);
     const ts = draft.ts ?? Date.now();
     const [epoch, offset, duplicate, stored] = await this.call(() =>
-      this.commands.chatPublish(
-        keys.meta,
-        keys.log,
-        keys.cid,
-        ...roomArguments(newEpochCandidate(), this.roomTtlMs, true),
-        this.options.historySize,
-        draft.cid ?? '',
-        encodeMessageBody(draft, ts),
-        keys.channel,
-        this.idempotencyWindow,
-        this.pub,
-        draft.author ?? '',
-      ),
+      this.publishes.publish({
+        keys: [keys.meta, keys.log, keys.cid],
+        epochCandidate: newEpochCandidate(),
+        cid: draft.cid ?? '',
+        body: encodeMessageBody(draft, ts),
+        channel: keys.channel,
+        author: draft.author ?? '',
+      }),
     );
     const firstTs = stored === undefined ? undefined : decodeStoredMessage(room, stored)?.ts;
     return { room, epoch, offset: Number(offset), ts: firstTs ?? ts, duplicate: duplicate === 1 };

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { defineChatScripts, type ChatScripts } from './scripts.js';
+import { defineChatScripts, UNPIPELINED_SCRIPTS, type ChatScripts } from './scripts.js';
 import { ClusterProbe } from './cluster-probe.js';
 import { defaultLinkTimeouts, LinkWatchdog, type LinkTimeouts } from './link-watchdog.js';
 
@@ -32,6 +32,11 @@ export type ChatCommands = (Redis | Cluster) & ChatScripts;
 export interface RedisConnections {
   readonly commands: ChatCommands;
   readonly publishCommand: 'PUBLISH' | 'SPUBLISH';
+  /**
+   * Publishes whose room channels give the same group may share one script call: on one server
+   * all of them; on a cluster those of one room (one slot).
+   */
+  publishGroupOf(roomChannel: string): string;
   /** For logs, without credentials. */
   readonly label: string;
   connect(): void;
@@ -72,7 +77,7 @@ export function connectTopology(topology: RedisTopology, nodeId: string, link: L
   });
   if (topology.mode === 'single') {
     return serverConnections(
-      new Redis(topology.url, { ...options(''), enableAutoPipelining: true }),
+      new Redis(topology.url, { ...options(''), enableAutoPipelining: true, autoPipeliningIgnoredCommands: [...UNPIPELINED_SCRIPTS.server] }),
       new Redis(topology.url, { ...options('-sub'), autoResubscribe: false }),
       topology.url.replace(/\/\/[^@/]*@/, '//***@'),
       link,
@@ -88,7 +93,7 @@ export function connectTopology(topology: RedisTopology, nodeId: string, link: L
     ...natOption(topology.natMap),
   });
   return serverConnections(
-    new Redis({ ...sentinel(''), enableAutoPipelining: true }),
+    new Redis({ ...sentinel(''), enableAutoPipelining: true, autoPipeliningIgnoredCommands: [...UNPIPELINED_SCRIPTS.server] }),
     new Redis({ ...sentinel('-sub'), autoResubscribe: false }),
     `sentinel ${topology.name} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`,
     link,
@@ -105,6 +110,7 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
   return {
     commands,
     publishCommand: 'PUBLISH',
+    publishGroupOf: () => '',
     label,
     connect: () => {
       for (const [, connection] of both) connection.connect().catch(() => undefined);
@@ -151,6 +157,7 @@ function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | und
     lazyConnect: true,
     enableOfflineQueue: false,
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: [...UNPIPELINED_SCRIPTS.cluster],
     clusterRetryStrategy,
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -183,6 +190,7 @@ function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | und
   return {
     commands,
     publishCommand: 'SPUBLISH',
+    publishGroupOf: (roomChannel) => roomChannel,
     label: `cluster ${seeds.map(({ host, port }) => `${host}:${port}`).join(',')}`,
     connect: () => {
       for (const [, cluster] of clusters) cluster.connect().catch(() => undefined);

@@ -23,6 +23,8 @@ export interface ChatScripts {
   chatSignal(channel: string, payload: string, publish: string): Promise<number>;
   chatPresenceSummary(nodes: string, visits: string, visitData: string, ...args: Array<string | number>): Promise<[count: number, members: string[]]>;
   chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
+  /** publish-many.lua: the key count first (three per message); per message a reply or its error. */
+  chatPublishMany(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Promise<Array<PublishReply | Error>>;
   chatRead(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<ReadReply>;
   chatPresenceAdd(nodes: string, memberHash: string, ...args: Array<string | number>): Promise<number>;
   chatPresenceRemove(memberHash: string, visits: string, ...args: Array<string | number>): Promise<number>;
@@ -44,10 +46,24 @@ export function roomArguments(epochCandidate: string, roomTtlMs: number, create:
   return [epochCandidate, roomTtlMs, create ? '1' : '0'];
 }
 
+/**
+ * The scripts a node sends as plain commands, not through ioredis's auto-pipeline. To one server
+ * (or a Sentinel's primary): the publishes, which PublishBatcher already gathers per event-loop
+ * turn, as a `Pipeline` object per turn costs more than the command when a turn holds one. On a
+ * cluster only publish-many.lua, whose first argument is its key count (the auto-pipeline would
+ * take it for the key that picks the slot); one publish.lua a room per turn stays pipelined per node.
+ */
+export const UNPIPELINED_SCRIPTS = {
+  server: ['chatPublish', 'chatPublishMany'],
+  cluster: ['chatPublishMany'],
+} as const;
+
 /** Registers the Lua scripts (sent by EVALSHA, re-sent after a Redis restart forgets them). */
 export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & ChatScripts {
   const roomInit = read('room-init.lua');
-  redis.defineCommand('chatPublish', { numberOfKeys: 3, lua: `${roomInit}\n${read('publish.lua')}` });
+  const publishCore = `${roomInit}\n${read('publish-core.lua')}`;
+  redis.defineCommand('chatPublish', { numberOfKeys: 3, lua: `${publishCore}\n${read('publish.lua')}` });
+  redis.defineCommand('chatPublishMany', { lua: `${publishCore}\n${read('publish-many.lua')}` });
   redis.defineCommand('chatRead', { numberOfKeys: 3, lua: `${roomInit}\n${read('read.lua')}` });
   redis.defineCommand('chatPresenceAdd', { numberOfKeys: 2, lua: read('presence-add.lua') });
   redis.defineCommand('chatPresenceRemove', { numberOfKeys: 2, lua: read('presence-remove.lua') });
