@@ -25,63 +25,79 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** Most messages one script call stores: Redis runs a script alone, so a call must stay short. */
+const MAX_PER_CALL = 128;
+
 /**
- * Gathers the publishes of one event-loop turn (until setImmediate, when every socket read in
- * this turn has been handled, as ioredis's auto-pipeline waits) and sends them as one script call
- * per group: a plain publish.lua command when the turn holds one, publish-many.lua for more.
- * Every caller gets its own reply or error.
+ * Gathers publishes and sends them as one script call per group: a plain publish.lua command for
+ * one message, publish-many.lua for more. A group has at most one call in flight: what arrives
+ * meanwhile waits for its answer (one round trip at most) and leaves with the next call, so the
+ * busier the node, the more messages a call carries. A publish that finds its group idle waits
+ * only for the end of the event-loop turn (setImmediate, when every socket read in this turn has
+ * been handled, as ioredis's auto-pipeline waits). Every caller gets its own reply or error.
  */
 export class PublishBatcher {
-  private pending: Pending[] = [];
+  private arrived: Pending[] = [];
   private scheduled = false;
+  private readonly queued = new Map<string, Pending[]>();
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly sender: PublishSender) {}
 
   publish(call: PublishCall): Promise<PublishReply> {
     return new Promise<PublishReply>((resolve, reject) => {
-      this.pending.push({ call, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+      this.arrived.push({ call, resolve, reject });
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 1) this.send(batch);
-    else for (const group of this.groups(batch)) this.send(group);
-  }
-
-  private groups(batch: readonly Pending[]): Iterable<Pending[]> {
-    const groups = new Map<string, Pending[]>();
-    for (const pending of batch) {
-      const key = this.sender.groupOf(pending.call);
-      const group = groups.get(key);
-      if (group) group.push(pending);
-      else groups.set(key, [pending]);
+    for (const pending of this.arrived) {
+      const group = this.sender.groupOf(pending.call);
+      const queue = this.queued.get(group);
+      if (queue) queue.push(pending);
+      else this.queued.set(group, [pending]);
     }
-    return groups.values();
+    this.arrived = [];
+    for (const group of this.queued.keys()) if (!this.inFlight.has(group)) this.send(group);
   }
 
-  private send(group: readonly Pending[]): void {
-    if (group.length === 1) {
-      const [only] = group as [Pending];
-      this.sender.one(only.call).then(only.resolve, only.reject);
+  private send(group: string): void {
+    const queue = this.queued.get(group) ?? [];
+    const batch = queue.splice(0, MAX_PER_CALL);
+    if (queue.length === 0) this.queued.delete(group);
+    if (batch.length === 0) return;
+    this.inFlight.add(group);
+    const done = (): void => {
+      this.inFlight.delete(group);
+      if (this.queued.has(group)) this.schedule();
+    };
+    if (batch.length === 1) {
+      const [only] = batch as [Pending];
+      this.sender.one(only.call).then(only.resolve, only.reject).finally(done);
       return;
     }
-    this.sender.many(group.map(({ call }) => call)).then(
-      (replies) =>
-        group.forEach((pending, index) => {
-          const reply = replies[index];
-          if (reply === undefined) pending.reject(new Error('publish-many.lua returned fewer replies than messages'));
-          else if (reply instanceof Error) pending.reject(reply);
-          else pending.resolve(reply);
-        }),
-      (error: unknown) => {
-        for (const pending of group) pending.reject(error);
-      },
-    );
+    this.sender
+      .many(batch.map(({ call }) => call))
+      .then(
+        (replies) =>
+          batch.forEach((pending, index) => {
+            const reply = replies[index];
+            if (reply === undefined) pending.reject(new Error('publish-many.lua returned fewer replies than messages'));
+            else if (reply instanceof Error) pending.reject(reply);
+            else pending.resolve(reply);
+          }),
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      )
+      .finally(done);
   }
 }

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ChatError, validateAuthorKey } from '@chat/protocol';
+import { pooledRandomBytes } from '../random-pool.js';
 
 /**
  * Who may edit or delete a message. Signed in: the token's subject. Anonymous: whoever holds the
@@ -24,7 +25,7 @@ export function authorOfKey(key: string): string {
 export function authorshipOfSend(user: string | undefined, nick: string, keyValue: unknown): SendAuthorship {
   if (user !== undefined) return user === nick ? {} : { author: user };
   const given = validateAuthorKey(keyValue);
-  const key = given ?? randomBytes(18).toString('base64url');
+  const key = given ?? pooledRandomBytes(18).toString('base64url');
   return { author: authorOfKey(key), key, keyGiven: given !== undefined };
 }
 
