@@ -176,7 +176,16 @@ export function messageEvent(message: ChatMessage): MessageEvent | EditEvent | D
   return message.edited === true ? { ...wire, edited: true } : wire;
 }
 
-/** The JSON text of a server event; `joined` and `history` carry their messages in wire form. */
+let lastEvent: ServerEvent | undefined;
+let lastText = '';
+
+/**
+ * The JSON text of a server event; `joined` and `history` carry their messages in wire form. A
+ * room event handed to many members in a row (the same immutable object) is encoded once.
+ */
 export function encodeServerEvent(event: ServerEvent): string {
-  return event.type === 'joined' || event.type === 'history' ? JSON.stringify({ ...event, messages: event.messages.map(messageEvent) }) : JSON.stringify(event);
+  if (event === lastEvent) return lastText;
+  lastText = event.type === 'joined' || event.type === 'history' ? JSON.stringify({ ...event, messages: event.messages.map(messageEvent) }) : JSON.stringify(event);
+  lastEvent = event;
+  return lastText;
 }

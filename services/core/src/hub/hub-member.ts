@@ -1,11 +1,12 @@
-import type { JoinedEvent } from '@chat/protocol';
+import type { JoinedEvent, PresenceEvent as PresenceNotice } from '@chat/protocol';
 import type { RoomPosition, RoomSignal } from '../types.js';
 import type { MessageEnvelope } from './message-envelope.js';
 
 export type HubDelivery =
   | { readonly kind: 'joined'; readonly event: JoinedEvent }
   | { readonly kind: 'message'; readonly envelope: MessageEnvelope }
-  | { readonly kind: 'presence'; readonly room: string; readonly event: 'join' | 'leave'; readonly nick: string; readonly user?: string }
+  /** One event object for every local member of the room: transports encode it once. */
+  | { readonly kind: 'presence'; readonly event: PresenceNotice }
   /** An ephemeral event: typing, a read position, a big room's occupancy. */
   | { readonly kind: 'signal'; readonly event: RoomSignal }
   /** The room's data was lost: the member's position restarts in a new epoch. */

@@ -1,9 +1,11 @@
 import type { Broker } from '../broker.js';
-import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent, type PresenceEntry } from '@chat/protocol';
+import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent } from '@chat/protocol';
 import type { SignalPayload } from '../message-codec.js';
 import type { RoomTraffic } from '../room-channels.js';
 import type { RoomMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
+import { FreshRead } from './fresh-read.js';
 import type { HubMember } from './hub-member.js';
+import { joinPresence, type JoinPresence } from './join-presence.js';
 import { MessageEnvelope } from './message-envelope.js';
 import { Room } from './room.js';
 
@@ -23,16 +25,6 @@ export interface JoinOptions {
   readonly announce: boolean;
   /** Whose read position `joined` reports (token sub, else nick); none: read 0. */
   readonly reader?: string;
-}
-
-/** Distinct nicks (with their user when signed in), at most PRESENCE_LIST_MAX of them, for a `joined`. */
-function presenceEntries(members: readonly PresenceMember[]): PresenceEntry[] {
-  const byNick = new Map<string, string | undefined>();
-  for (const member of members) {
-    if (byNick.size >= PRESENCE_LIST_MAX && !byNick.has(member.nick)) continue;
-    if (!byNick.has(member.nick) || member.user !== undefined) byNick.set(member.nick, member.user);
-  }
-  return [...byNick].map(([nick, user]) => (user === undefined ? { nick } : { nick, user }));
 }
 
 /** `read` and `unread` of a `joined`: a position read in another epoch counts as none. */
@@ -125,11 +117,10 @@ export class RoomHub implements RoomTraffic {
       // Marked before the announce is sent, so a rename racing the join re-announces the new nick.
       if (options.announce) local.announced.add(member);
       const reader = options.reader;
-      const [page, summary, read] = await Promise.all([
+      const presence = this.presenceOf(local);
+      const [page, { summary, entries }, read] = await Promise.all([
         since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.historyPage(room, { limit: this.options.firstPageSize }),
-        options.announce
-          ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => this.broker.presenceSummary(room, this.presenceReadLimit))
-          : this.broker.presenceSummary(room, this.presenceReadLimit),
+        options.announce ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => presence.read()) : presence.read(),
         reader === undefined ? undefined : this.broker.readState(room, reader),
       ]);
       if (local.members.get(member) !== pending) throw leftWhileJoining();
@@ -147,7 +138,7 @@ export class RoomHub implements RoomTraffic {
         offset: first ? first.offset : last ? last.offset : page.offset,
         recovered,
         messages,
-        presence: presenceEntries(summary.members),
+        presence: entries,
         ...readCounts(read, page.epoch),
         occupancy: local.occupancy.count,
       };
@@ -196,6 +187,13 @@ export class RoomHub implements RoomTraffic {
       this.rooms.set(name, room);
     }
     return room;
+  }
+
+  /** The room's member list as joins read it: shared by the joins of one moment (see FreshRead). */
+  private presenceOf(local: Room): FreshRead<JoinPresence> {
+    return (local.presenceRead ??= new FreshRead(async () => {
+      return joinPresence(await this.broker.presenceSummary(local.name, this.presenceReadLimit));
+    }));
   }
 
   private presenceMember(member: HubMember): PresenceMember {

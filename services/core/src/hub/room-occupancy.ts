@@ -17,6 +17,8 @@ export class RoomOccupancy {
   private lastSentAt = 0;
   /** Set when the room was too big to list: its entries, counted rather than known. */
   private counted: number | undefined;
+  /** The read last started from: joins that share one read start over only once. */
+  private lastSummary: PresenceSummary | undefined;
 
   constructor(
     private readonly room: string,
@@ -35,7 +37,10 @@ export class RoomOccupancy {
   }
 
   /** Starts over from what a join read: every member, or (a big room) a count and some of them. */
-  reset({ count, members }: PresenceSummary): void {
+  reset(summary: PresenceSummary): void {
+    if (summary === this.lastSummary) return;
+    this.lastSummary = summary;
+    const { count, members } = summary;
     this.members.clear();
     this.nicks.clear();
     this.counted = members.length < count ? count : undefined;

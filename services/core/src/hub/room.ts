@@ -2,7 +2,9 @@ import { BrokerUnavailableError } from '../errors.js';
 import type { RoomChannels } from '../room-channels.js';
 import type { RoomMessage, PresenceEvent, RoomListener, RoomPosition, RoomSignal } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
+import type { FreshRead } from './fresh-read.js';
 import { MessageEnvelope } from './message-envelope.js';
+import type { JoinPresence } from './join-presence.js';
 import { RoomOccupancy } from './room-occupancy.js';
 
 const BACKFILL_PAGE = 500;
@@ -25,6 +27,8 @@ export class Room {
   /** In-process listeners (tools, other protocols): messages from the live position on. */
   readonly listeners = new Set<RoomListener>();
   readonly occupancy: RoomOccupancy;
+  /** The member list joins read, coalesced (kept by the hub). */
+  presenceRead: FreshRead<JoinPresence> | undefined;
   /** Last position delivered; set while the node is subscribed to the room. */
   private position: RoomPosition | undefined;
   /** Messages that arrived while a backfill was reading the stream. */
@@ -75,7 +79,8 @@ export class Room {
     for (const listener of this.listeners) listener.onPresence?.(event);
     if (!this.occupancy.apply(event)) return;
     const { nick, user } = event.member;
-    const delivery: HubDelivery = user === undefined ? { kind: 'presence', room: this.name, event: event.event, nick } : { kind: 'presence', room: this.name, event: event.event, nick, user };
+    const notice = user === undefined ? { type: 'presence', room: this.name, event: event.event, nick } as const : { type: 'presence', room: this.name, event: event.event, nick, user } as const;
+    const delivery: HubDelivery = { kind: 'presence', event: notice };
     for (const [member, waiting] of this.members) if (!waiting) member.deliver(delivery);
   }
 

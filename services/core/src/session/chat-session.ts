@@ -229,12 +229,6 @@ export class ChatSession implements HubMember {
         return;
       }
       case 'presence':
-        output.event(
-          delivery.user === undefined
-            ? { type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick }
-            : { type: 'presence', room: delivery.room, event: delivery.event, nick: delivery.nick, user: delivery.user },
-        );
-        return;
       case 'signal':
         output.event(delivery.event);
         return;

@@ -1,4 +1,5 @@
 import type { MessageEnvelope } from '@chat/core';
+import { encodeServerEvent, type ServerEvent } from '@chat/protocol';
 import { encodeTextFrame } from './ws-frame.js';
 
 /**
@@ -33,4 +34,19 @@ export function wsFrameOf(envelope: MessageEnvelope): Buffer {
 /** The line-protocol WebSocket frame (`output ! nick: text`) of a message, encoded once. */
 export function wsLineFrameOf(envelope: MessageEnvelope): Buffer {
   return lineFrames.frameOf(envelope);
+}
+
+let lastEvent: ServerEvent | undefined;
+let lastEventFrame: Buffer | undefined;
+
+/**
+ * The WebSocket frame of a server event. A room's presence and signal events are one object
+ * handed to each local member in a row: the frame is encoded for the first and reused by the rest.
+ */
+export function wsEventFrameOf(event: ServerEvent): Buffer {
+  if (event !== lastEvent || !lastEventFrame) {
+    lastEventFrame = encodeTextFrame(encodeServerEvent(event));
+    lastEvent = event;
+  }
+  return lastEventFrame;
 }

@@ -6,7 +6,7 @@ import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { openChatSession } from '../session-factory.js';
 import { AckHold, type AckHoldSweeper } from './ack-hold.js';
-import { wsFrameOf } from './frame-cache.js';
+import { wsEventFrameOf, wsFrameOf } from './frame-cache.js';
 import { encodeTextFrame } from './ws-frame.js';
 import type { WsHeartbeat } from './ws-heartbeat.js';
 import { WsOutlet } from './ws-outlet.js';
@@ -45,7 +45,7 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     output: {
       event: (event) => {
         if (event.type === 'ack' && acks?.offer(event, () => encodeTextFrame(encodeServerEvent(event)))) return;
-        outlet.sendText(encodeServerEvent(event));
+        outlet.sendFrame(wsEventFrameOf(event));
         if (event.type === 'joined') (acks ??= new AckHold(sendFrame, ackSweeper)).joined(event.room, event);
         else if (event.type === 'left') acks?.left(event.room);
       },

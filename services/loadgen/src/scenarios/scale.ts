@@ -127,11 +127,17 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
       const rssJoined = totalRssBytes(nodePids);
       const kbJoined = (rssJoined - rssBefore) / n / 1024;
       const kbJoinedByNode = kbPerNode(nodePids, rssBeforeByNode, n / gateways);
-      log(`  scale: ${joined.ok} joined rooms of ${options.roomSize} in ${joinMs} ms (quiet after ${quietAfterMs} ms): ${kbJoined.toFixed(2)} KB RSS/conn joined (per node ${kbJoinedByNode.join(', ')})`);
+      const heapJoined = await server.heapUsedBytes();
+      const heapJoinedKb = heapJoined !== undefined && heapBefore !== undefined ? (heapJoined - heapBefore) / n / 1024 : undefined;
+      log(
+        `  scale: ${joined.ok} joined rooms of ${options.roomSize} in ${joinMs} ms (quiet after ${quietAfterMs} ms): ${kbJoined.toFixed(2)} KB RSS/conn joined (per node ${kbJoinedByNode.join(', ')}), heap ${heapJoinedKb?.toFixed(2) ?? 'n/a'} KB/conn`,
+      );
       const joinedIdle = await measureIdleWindow(server, redis, options.idleMs);
+      // RSS once the join storm's garbage had an idle window to be collected and returned.
+      const kbJoinedAfterIdle = (totalRssBytes(nodePids) - rssBefore) / n / 1024;
       const nodeIdleCores = joinedIdle.nodeCores - baseline.nodeCores;
       log(
-        `  scale joined idle: nodes ${joinedIdle.nodeCores.toFixed(3)} cores (${((nodeIdleCores / Math.max(1, joined.ok)) * 1e6).toFixed(2)} µs/s per member over the empty-node baseline), ` +
+        `  scale joined idle: ${kbJoinedAfterIdle.toFixed(2)} KB RSS/conn after the window; nodes ${joinedIdle.nodeCores.toFixed(3)} cores (${((nodeIdleCores / Math.max(1, joined.ok)) * 1e6).toFixed(2)} µs/s per member over the empty-node baseline), ` +
           `Redis ${joinedIdle.redisCores.toFixed(3)} cores, ${Math.round(joinedIdle.redisCommandsPerSec)} commands/s (${Math.round(joinedIdle.redisScriptsPerSec)} scripts/s)`,
       );
 
@@ -192,6 +198,8 @@ export async function scaleScenario(server: ServerUnderTest, options: ScaleOptio
           kbRssPerIdleConnectionByNode: kbIdleByNode,
           kbRssPerJoinedConnection: kbJoined,
           kbRssPerJoinedConnectionByNode: kbJoinedByNode,
+          kbRssPerJoinedConnectionAfterIdle: kbJoinedAfterIdle,
+          heapKbPerJoinedConnection: heapJoinedKb ?? null,
           heapKbPerIdleConnection: heapKb ?? null,
           baselineIdle: baseline,
           idleCpuSeconds: idleCpu,

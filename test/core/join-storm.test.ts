@@ -1,0 +1,67 @@
+import { RedisBroker, RoomHub, type HubDelivery, type HubMember } from '@chat/core';
+import type { JoinedEvent, PresenceEvent } from '@chat/protocol';
+import { startRedisServer, type RedisServer } from '@chat/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const MEMBERS = 100;
+
+/** Times Redis ran a command (INFO commandstats; commands inside scripts count too). */
+async function callsOf(admin: Redis, command: string): Promise<number> {
+  const info = await admin.info('commandstats');
+  const found = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info);
+  return Number(found?.[1] ?? 0);
+}
+
+/** A local connection that keeps what it was told. */
+function member(id: number): HubMember & { readonly presence: PresenceEvent[] } {
+  const presence: PresenceEvent[] = [];
+  return {
+    id: `c${id}`,
+    nick: `n${id}`,
+    presence,
+    deliver(delivery: HubDelivery): void {
+      if (delivery.kind === 'presence') presence.push(delivery.event);
+    },
+  };
+}
+
+describe('a join storm', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let broker: RedisBroker;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = server.client();
+    broker = new RedisBroker({ url: server.url, nodeId: 'storm', historySize: 100, presenceTtlMs: 15_000 });
+    await broker.start();
+  });
+  afterAll(async () => {
+    await broker.stop();
+    await server.stop();
+  });
+
+  it('reads the member list a few times, not once per joiner, and every joiner still sees itself and the members before it', async () => {
+    const hub = new RoomHub(broker, { nodeId: 'storm', firstPageSize: 50, maxResume: 1000 });
+    const members = Array.from({ length: MEMBERS }, (_, index) => member(index));
+    const readsBefore = await callsOf(admin, 'hvals');
+
+    const joined: JoinedEvent[] = await Promise.all(members.map((each) => hub.join('storm-room', each, { announce: true })));
+
+    const reads = (await callsOf(admin, 'hvals')) - readsBefore;
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(MEMBERS / 10);
+    for (const [index, event] of joined.entries()) expect(event.presence.map((entry) => entry.nick)).toContain(`n${index}`);
+    // Whoever a joiner's list missed joined after its read: that join reached it as an event.
+    const unseenBy = (index: number): string[] => {
+      const seen = new Set([...joined[index]!.presence.map((entry) => entry.nick), ...members[index]!.presence.map((notice) => notice.nick)]);
+      return members.map((other) => other.nick).filter((nick) => !seen.has(nick));
+    };
+    for (const index of members.keys()) await expect.poll(() => unseenBy(index)).toEqual([]);
+    const late = member(MEMBERS);
+    const lateJoined = await hub.join('storm-room', late, { announce: true });
+    expect(lateJoined.occupancy).toBe(MEMBERS + 1);
+    await Promise.all([...members, late].map((each) => hub.leave('storm-room', each)));
+  }, 30_000);
+});
