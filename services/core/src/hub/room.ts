@@ -81,7 +81,7 @@ export class Room {
     const { nick, user } = event.member;
     const notice = user === undefined ? { type: 'presence', room: this.name, event: event.event, nick } as const : { type: 'presence', room: this.name, event: event.event, nick, user } as const;
     const delivery: HubDelivery = { kind: 'presence', event: notice };
-    for (const [member, waiting] of this.members) if (!waiting) member.deliver(delivery);
+    this.toJoined(delivery);
   }
 
   receiveSignal(event: RoomSignal): void {
@@ -93,6 +93,13 @@ export class Room {
     if (!this.live) return;
     this.queued ??= [];
     await this.backfill();
+  }
+
+  /** Hands one delivery to every member that has its `joined`. */
+  private toJoined(delivery: HubDelivery): void {
+    this.members.forEach((waiting, member) => {
+      if (!waiting) member.deliver(delivery);
+    });
   }
 
   /** Runs subscribe and unsubscribe of this room one after another. */
@@ -125,7 +132,10 @@ export class Room {
     for (const listener of this.listeners) listener.onSignal?.(event);
     const delivery: HubDelivery = { kind: 'signal', event };
     // Typing is news to the others only.
-    for (const [member, waiting] of this.members) if (!waiting && !(event.type === 'typing' && member.nick === event.nick)) member.deliver(delivery);
+    if (event.type !== 'typing') return this.toJoined(delivery);
+    this.members.forEach((waiting, member) => {
+      if (!waiting && member.nick !== event.nick) member.deliver(delivery);
+    });
   }
 
   /** `verified`: the room's epoch was just read from the backend, so another epoch is stale. */
@@ -149,19 +159,20 @@ export class Room {
     for (const listener of this.listeners) listener.onMessage(message);
     if (this.members.size === 0) return;
     const delivery: HubDelivery = { kind: 'message', envelope: new MessageEnvelope(message) };
-    for (const [member, waiting] of this.members) {
+    // forEach, not for…of: iterating a Map's entries allocates an array per member.
+    this.members.forEach((waiting, member) => {
       if (waiting) waiting.push(message);
       else member.deliver(delivery);
-    }
+    });
   }
 
   private changeEpoch(position: RoomPosition): void {
     this.position = position;
     for (const listener of this.listeners) listener.onEpochChange?.(this.name, position);
-    for (const [member, waiting] of this.members) {
+    this.members.forEach((waiting, member) => {
       if (waiting) waiting.length = 0;
       else member.deliver({ kind: 'reset', room: this.name, position });
-    }
+    });
     this.channels.roomEpochChanged(this.name, position);
   }
 
