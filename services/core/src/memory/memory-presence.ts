@@ -1,4 +1,5 @@
 import type { PresenceEvent, PresenceMember, PresenceSummary } from '../types.js';
+import { PRESENCE_SWEEP } from '../presence-sweep.js';
 
 interface NodeMembers {
   leaseUntil: number;
@@ -10,9 +11,6 @@ interface RoomPresence {
   readonly visits: Map<string, { member: PresenceMember; expiresAt: number }>;
 }
 
-/** Expired nodes and visits one refresh sweeps at most, as presence-refresh.lua does. */
-const SWEEP_NODES = 4;
-const SWEEP_VISITS = 200;
 
 /**
  * The in-process twin of RedisPresence's keys and scripts: per room, each node's members under
@@ -62,14 +60,14 @@ export class MemoryPresenceTable {
       }
       let nodes = 0;
       for (const [id, node] of presence.nodes) {
-        if (node.leaseUntil > now || nodes >= SWEEP_NODES) continue;
+        if (node.leaseUntil > now || nodes >= PRESENCE_SWEEP.nodes) continue;
         nodes += 1;
         presence.nodes.delete(id);
         for (const member of node.members.values()) left.push({ room, event: 'leave', member });
       }
       let visits = 0;
       for (const [id, visit] of presence.visits) {
-        if (visit.expiresAt > now || visits >= SWEEP_VISITS) continue;
+        if (visit.expiresAt > now || visits >= PRESENCE_SWEEP.visits) continue;
         visits += 1;
         presence.visits.delete(id);
         left.push({ room, event: 'leave', member: visit.member });

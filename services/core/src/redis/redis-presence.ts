@@ -2,6 +2,7 @@ import { decodeMember, encodeMember } from '../message-codec.js';
 import type { PresenceMember, PresenceSummary } from '../types.js';
 import type { RedisKeys } from './keys.js';
 import type { ChatCommands } from './redis-topology.js';
+import { PRESENCE_SWEEP } from '../presence-sweep.js';
 
 export interface RedisPresenceSettings {
   readonly nodeId: string;
@@ -13,9 +14,6 @@ export interface RedisPresenceSettings {
   call<T>(operation: (commands: ChatCommands) => Promise<T>): Promise<T>;
 }
 
-/** Expired nodes and visits one refresh sweeps at most: a sweep is bounded, the next one goes on. */
-const SWEEP_NODES = 4;
-const SWEEP_VISITS = 200;
 const LIST_ALL = Number.MAX_SAFE_INTEGER;
 
 const decodeMembers = (members: readonly string[]): PresenceMember[] =>
@@ -126,8 +124,8 @@ export class RedisPresence {
         keys.presenceNodePrefix,
         keys.channel,
         this.settings.publishCommand(),
-        SWEEP_NODES,
-        SWEEP_VISITS,
+        PRESENCE_SWEEP.nodes,
+        PRESENCE_SWEEP.visits,
       ),
     );
     const members = this.local.get(room);
