@@ -42,16 +42,26 @@ describe('a join storm', () => {
     await server.stop();
   });
 
-  it('reads the member list a few times, not once per joiner, and every joiner still sees itself and the members before it', async () => {
+  it('announces the joiners and reads the member list and the first page in a few calls, not once per joiner, and every joiner still sees itself, the members before it and the newest messages', async () => {
     const hub = new RoomHub(broker, { nodeId: 'storm', firstPageSize: 50, maxResume: 1000 });
     const members = Array.from({ length: MEMBERS }, (_, index) => member(index));
-    const readsBefore = await callsOf(admin, 'hvals');
+    for (let index = 1; index <= 3; index += 1) await broker.publish('storm-room', { nick: 'before', text: `m${index}` });
+    const [listsBefore, pagesBefore, addsBefore] = [await callsOf(admin, 'hvals'), await callsOf(admin, 'xrevrange'), await callsOf(admin, 'pexpire')];
 
     const joined: JoinedEvent[] = await Promise.all(members.map((each) => hub.join('storm-room', each, { announce: true })));
 
-    const reads = (await callsOf(admin, 'hvals')) - readsBefore;
-    expect(reads).toBeGreaterThan(0);
-    expect(reads).toBeLessThanOrEqual(MEMBERS / 10);
+    const lists = (await callsOf(admin, 'hvals')) - listsBefore;
+    const pages = (await callsOf(admin, 'xrevrange')) - pagesBefore;
+    // presence-add.lua renews the node's member hash and lease with two PEXPIREs a call.
+    const addCalls = ((await callsOf(admin, 'pexpire')) - addsBefore) / 2;
+    expect(lists).toBeGreaterThan(0);
+    expect(lists).toBeLessThanOrEqual(MEMBERS / 10);
+    expect(pages).toBeGreaterThan(0);
+    expect(pages).toBeLessThanOrEqual(MEMBERS / 10);
+    console.log(`join storm of ${MEMBERS}: ${lists} member-list reads, ${pages} first-page reads, ${addCalls} presence-add calls`);
+    expect(addCalls).toBeGreaterThan(0);
+    expect(addCalls).toBeLessThanOrEqual(MEMBERS / 10);
+    for (const event of joined) expect(event.messages.map((message) => message.text)).toEqual(['m1', 'm2', 'm3']);
     for (const [index, event] of joined.entries()) expect(event.presence.map((entry) => entry.nick)).toContain(`n${index}`);
     // Whoever a joiner's list missed joined after its read: that join reached it as an event.
     const unseenBy = (index: number): string[] => {

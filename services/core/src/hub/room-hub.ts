@@ -2,7 +2,7 @@ import type { Broker } from '../broker.js';
 import { ChatError, PRESENCE_LIST_MAX, type JoinedEvent } from '@chat/protocol';
 import type { SignalPayload } from '../message-codec.js';
 import type { RoomTraffic } from '../room-channels.js';
-import type { RoomMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
+import type { HistoryPage, RoomMessage, PresenceEvent, PresenceMember, ReadState, RoomListener, RoomPosition } from '../types.js';
 import { FreshRead } from './fresh-read.js';
 import type { HubMember } from './hub-member.js';
 import { joinPresence, type JoinPresence } from './join-presence.js';
@@ -119,7 +119,7 @@ export class RoomHub implements RoomTraffic {
       const reader = options.reader;
       const presence = this.presenceOf(local);
       const [page, { summary, entries }, read] = await Promise.all([
-        since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.broker.historyPage(room, { limit: this.options.firstPageSize }),
+        since ? this.broker.history(room, { after: since.offset, limit: this.options.maxResume }) : this.firstPageOf(local).read(),
         options.announce ? this.broker.presenceAdd(room, this.presenceMember(member)).then(() => presence.read()) : presence.read(),
         reader === undefined ? undefined : this.broker.readState(room, reader),
       ]);
@@ -127,7 +127,7 @@ export class RoomHub implements RoomTraffic {
       local.occupancy.reset(summary);
       const resumable = since !== undefined && since.epoch === page.epoch && since.offset <= page.offset;
       // A first page (no since, or one history no longer reaches) is folded and ends at the head.
-      const first = since && !resumable ? await this.broker.historyPage(room, { limit: this.options.firstPageSize }) : since ? undefined : page;
+      const first = since && !resumable ? await this.firstPageOf(local).read() : since ? undefined : page;
       const messages = first ? first.messages : page.messages;
       const last = messages.at(-1);
       const recovered = !since || (resumable && (messages.length === 0 ? since.offset === page.offset : messages[0]?.offset === since.offset + 1));
@@ -187,6 +187,11 @@ export class RoomHub implements RoomTraffic {
       this.rooms.set(name, room);
     }
     return room;
+  }
+
+  /** The newest page of history, as joins without a position read it: shared like the member list. */
+  private firstPageOf(local: Room): FreshRead<HistoryPage> {
+    return (local.firstPageRead ??= new FreshRead(() => this.broker.historyPage(local.name, { limit: this.options.firstPageSize })));
   }
 
   /** The room's member list as joins read it: shared by the joins of one moment (see FreshRead). */

@@ -1,6 +1,6 @@
 import { BrokerUnavailableError } from '../errors.js';
 import type { RoomChannels } from '../room-channels.js';
-import type { RoomMessage, PresenceEvent, RoomListener, RoomPosition, RoomSignal } from '../types.js';
+import type { HistoryPage, RoomMessage, PresenceEvent, RoomListener, RoomPosition, RoomSignal } from '../types.js';
 import type { HubDelivery, HubMember } from './hub-member.js';
 import type { FreshRead } from './fresh-read.js';
 import { MessageEnvelope } from './message-envelope.js';
@@ -27,8 +27,9 @@ export class Room {
   /** In-process listeners (tools, other protocols): messages from the live position on. */
   readonly listeners = new Set<RoomListener>();
   readonly occupancy: RoomOccupancy;
-  /** The member list joins read, coalesced (kept by the hub). */
+  /** What joins read, coalesced among the joins of one moment (kept by the hub). */
   presenceRead: FreshRead<JoinPresence> | undefined;
+  firstPageRead: FreshRead<HistoryPage> | undefined;
   /** Last position delivered; set while the node is subscribed to the room. */
   private position: RoomPosition | undefined;
   /** Messages that arrived while a backfill was reading the stream. */

@@ -3,6 +3,7 @@ import type { PresenceMember, PresenceSummary } from '../types.js';
 import type { RedisKeys } from './keys.js';
 import type { ChatCommands } from './redis-topology.js';
 import { PRESENCE_SWEEP } from '../presence-sweep.js';
+import { KeyedBatches } from './keyed-batches.js';
 
 export interface RedisPresenceSettings {
   readonly nodeId: string;
@@ -15,6 +16,8 @@ export interface RedisPresenceSettings {
 }
 
 const LIST_ALL = Number.MAX_SAFE_INTEGER;
+/** Members one presence-add.lua call adds at most. */
+const ADDS_PER_CALL = 200;
 
 const decodeMembers = (members: readonly string[]): PresenceMember[] =>
   members.map(decodeMember).filter((member): member is PresenceMember => member !== undefined);
@@ -28,6 +31,7 @@ const decodeMembers = (members: readonly string[]): PresenceMember[] =>
 export class RedisPresence {
   /** This node's members, per room: what a refresh renews and a reconnect announces again. */
   private readonly local = new Map<string, Map<string, PresenceMember>>();
+  private readonly adds = new KeyedBatches<PresenceMember>((room, members) => this.addMembers(room, members), ADDS_PER_CALL);
 
   constructor(private readonly settings: RedisPresenceSettings) {}
 
@@ -132,13 +136,20 @@ export class RedisPresence {
     if (Number(ownMissing) === 1 && members) await Promise.all([...members.values()].map((member) => this.announce(room, member)));
   }
 
-  private announce(room: string, member: PresenceMember): Promise<number> {
+  private announce(room: string, member: PresenceMember): Promise<void> {
+    return this.adds.add(room, member);
+  }
+
+  /** One presence-add.lua call for members of one room: the joins of a storm share calls. */
+  private addMembers(room: string, members: readonly PresenceMember[]): Promise<number> {
     const keys = this.settings.keys.room(room);
     const { ttlMs, nodeId } = this.settings;
+    const pairs = members.flatMap((member) => [member.id, encodeMember(member)]);
     return this.settings.call((commands) =>
-      commands.chatPresenceAdd(keys.presenceNodes, this.ownHash(room), nodeId, member.id, encodeMember(member), Date.now() + ttlMs, ttlMs * 2, keys.channel, this.settings.publishCommand()),
+      commands.chatPresenceAdd(keys.presenceNodes, this.ownHash(room), nodeId, Date.now() + ttlMs, ttlMs * 2, keys.channel, this.settings.publishCommand(), ...pairs),
     );
   }
+
 
   private ownHash(room: string): string {
     return `${this.settings.keys.room(room).presenceNodePrefix}${this.settings.nodeId}`;

@@ -1,0 +1,61 @@
+interface Waiting<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Sends items of one key (a room) together: what arrives in one event-loop turn leaves as one
+ * call at its end, and while a key's call is in flight what arrives waits for it and leaves with
+ * the next. A join storm of a room's members costs a few calls, not one per member. Every caller
+ * settles with the call that carried its item.
+ */
+export class KeyedBatches<T> {
+  private readonly queued = new Map<string, Array<Waiting<T>>>();
+  private readonly inFlight = new Set<string>();
+  private scheduled = false;
+
+  constructor(
+    private readonly send: (key: string, items: readonly T[]) => Promise<unknown>,
+    /** Most items one call carries: Redis runs a script alone, so a call must stay short. */
+    private readonly maxPerCall: number,
+  ) {}
+
+  add(key: string, item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.queued.get(key);
+      if (queue) queue.push({ item, resolve, reject });
+      else this.queued.set(key, [{ item, resolve, reject }]);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      for (const key of [...this.queued.keys()]) if (!this.inFlight.has(key)) this.flush(key);
+    });
+  }
+
+  private flush(key: string): void {
+    const queue = this.queued.get(key) ?? [];
+    const batch = queue.splice(0, this.maxPerCall);
+    if (queue.length === 0) this.queued.delete(key);
+    if (batch.length === 0) return;
+    this.inFlight.add(key);
+    this.send(
+      key,
+      batch.map((waiting) => waiting.item),
+    )
+      .then(
+        () => batch.forEach((waiting) => waiting.resolve()),
+        (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight.delete(key);
+        if (this.queued.has(key)) this.schedule();
+      });
+  }
+}
