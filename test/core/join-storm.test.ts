@@ -42,23 +42,30 @@ describe('a join storm', () => {
     await server.stop();
   });
 
-  it('announces the joiners and reads the member list and the first page in a few calls, not once per joiner, and every joiner still sees itself, the members before it and the newest messages', async () => {
+  it('announces the joiners and reads the member list, the first page and their read positions in a few calls, not once per joiner, and every joiner still sees itself, the members before it, the newest messages and its own read position', async () => {
     const hub = new RoomHub(broker, { nodeId: 'storm', firstPageSize: 50, maxResume: 1000 });
     const members = Array.from({ length: MEMBERS }, (_, index) => member(index));
     for (let index = 1; index <= 3; index += 1) await broker.publish('storm-room', { nick: 'before', text: `m${index}` });
-    const [listsBefore, pagesBefore, addsBefore] = [await callsOf(admin, 'hvals'), await callsOf(admin, 'xrevrange'), await callsOf(admin, 'pexpire')];
+    // Every tenth member has read up to the second message.
+    for (const index of members.keys()) if (index % 10 === 0) await broker.markRead('storm-room', `n${index}`, 2);
+    const [listsBefore, pagesBefore, addsBefore, readsBefore] = [await callsOf(admin, 'hvals'), await callsOf(admin, 'xrevrange'), await callsOf(admin, 'pexpire'), await callsOf(admin, 'zscore')];
 
-    const joined: JoinedEvent[] = await Promise.all(members.map((each) => hub.join('storm-room', each, { announce: true })));
+    const joined: JoinedEvent[] = await Promise.all(members.map((each) => hub.join('storm-room', each, { announce: true, reader: each.nick })));
 
     const lists = (await callsOf(admin, 'hvals')) - listsBefore;
     const pages = (await callsOf(admin, 'xrevrange')) - pagesBefore;
     // presence-add.lua renews the node's member hash and lease with two PEXPIREs a call.
     const addCalls = ((await callsOf(admin, 'pexpire')) - addsBefore) / 2;
+    // read-states.lua asks once a call whether the room has edits or deletes to discount.
+    const readCalls = (await callsOf(admin, 'zscore')) - readsBefore;
     expect(lists).toBeGreaterThan(0);
     expect(lists).toBeLessThanOrEqual(MEMBERS / 10);
     expect(pages).toBeGreaterThan(0);
     expect(pages).toBeLessThanOrEqual(MEMBERS / 10);
-    console.log(`join storm of ${MEMBERS}: ${lists} member-list reads, ${pages} first-page reads, ${addCalls} presence-add calls`);
+    console.log(`join storm of ${MEMBERS}: ${lists} member-list reads, ${pages} first-page reads, ${addCalls} presence-add calls, ${readCalls} read-state calls`);
+    expect(readCalls).toBeGreaterThan(0);
+    expect(readCalls).toBeLessThanOrEqual(MEMBERS / 10);
+    for (const [index, event] of joined.entries()) expect([event.read, event.unread]).toEqual(index % 10 === 0 ? [2, 1] : [0, 3]);
     expect(addCalls).toBeGreaterThan(0);
     expect(addCalls).toBeLessThanOrEqual(MEMBERS / 10);
     for (const event of joined) expect(event.messages.map((message) => message.text)).toEqual(['m1', 'm2', 'm3']);

@@ -1,6 +1,6 @@
-interface Waiting<T> {
+interface Waiting<T, R> {
   readonly item: T;
-  readonly resolve: () => void;
+  readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -8,21 +8,21 @@ interface Waiting<T> {
  * Sends items of one key (a room) together: what arrives in one event-loop turn leaves as one
  * call at its end, and while a key's call is in flight what arrives waits for it and leaves with
  * the next. A join storm of a room's members costs a few calls, not one per member. Every caller
- * settles with the call that carried its item.
+ * gets its own result (the call's results are in the order of its items) or the call's error.
  */
-export class KeyedBatches<T> {
-  private readonly queued = new Map<string, Array<Waiting<T>>>();
+export class KeyedBatches<T, R = void> {
+  private readonly queued = new Map<string, Array<Waiting<T, R>>>();
   private readonly inFlight = new Set<string>();
   private scheduled = false;
 
   constructor(
-    private readonly send: (key: string, items: readonly T[]) => Promise<unknown>,
+    private readonly send: (key: string, items: readonly T[]) => Promise<readonly R[]>,
     /** Most items one call carries: Redis runs a script alone, so a call must stay short. */
     private readonly maxPerCall: number,
   ) {}
 
-  add(key: string, item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(key: string, item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       const queue = this.queued.get(key);
       if (queue) queue.push({ item, resolve, reject });
       else this.queued.set(key, [{ item, resolve, reject }]);
@@ -50,7 +50,7 @@ export class KeyedBatches<T> {
       batch.map((waiting) => waiting.item),
     )
       .then(
-        () => batch.forEach((waiting) => waiting.resolve()),
+        (results) => batch.forEach((waiting, index) => waiting.resolve(results[index] as R)),
         (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
       )
       .finally(() => {

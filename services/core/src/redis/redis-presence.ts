@@ -31,7 +31,10 @@ const decodeMembers = (members: readonly string[]): PresenceMember[] =>
 export class RedisPresence {
   /** This node's members, per room: what a refresh renews and a reconnect announces again. */
   private readonly local = new Map<string, Map<string, PresenceMember>>();
-  private readonly adds = new KeyedBatches<PresenceMember>((room, members) => this.addMembers(room, members), ADDS_PER_CALL);
+  private readonly adds = new KeyedBatches<PresenceMember>(async (room, members) => {
+    await this.addMembers(room, members);
+    return [];
+  }, ADDS_PER_CALL);
 
   constructor(private readonly settings: RedisPresenceSettings) {}
 

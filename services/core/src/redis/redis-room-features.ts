@@ -3,8 +3,12 @@ import { newEpochCandidate } from '../epoch.js';
 import { foldMessage } from '../history-fold.js';
 import { decodeStoredMessage, encodeAmendBody, encodeSignal } from '../message-codec.js';
 import type { AmendDraft, RoomMessage, HistoryPage, PageQuery, PublishResult, ReadState, RoomSignal } from '../types.js';
+import { KeyedBatches } from './keyed-batches.js';
 import type { RedisKeys } from './keys.js';
 import { roomArguments, type ChatScripts } from './scripts.js';
+
+/** Readers one read-states.lua call reads at most. */
+const READERS_PER_CALL = 200;
 
 export interface RoomFeatureSettings {
   readonly keys: RedisKeys;
@@ -20,6 +24,8 @@ export interface RoomFeatureSettings {
 
 /** The chat features of RedisBroker beyond messages: edit and delete, history pages, read positions, signals. */
 export class RedisRoomFeatures {
+  private readonly readStates = new KeyedBatches<string, ReadState>((room, readers) => this.readStatesOf(room, readers), READERS_PER_CALL);
+
   constructor(private readonly settings: RoomFeatureSettings) {}
 
   async amend(room: string, draft: AmendDraft): Promise<PublishResult> {
@@ -71,12 +77,21 @@ export class RedisRoomFeatures {
     return this.readMark(room, reader, offset);
   }
 
+  /** A reader's position; the readers of one room asking at one moment (a join storm) share a call. */
   readState(room: string, reader: string): Promise<ReadState> {
-    return this.readMark(room, reader, -1);
+    return this.readStates.add(room, reader);
   }
 
   async signal(room: string, signal: RoomSignal): Promise<void> {
     await this.settings.call((commands) => commands.chatSignal(this.settings.keys.room(room).channel, encodeSignal(signal), this.settings.publishCommand()));
+  }
+
+  private async readStatesOf(room: string, readers: readonly string[]): Promise<ReadState[]> {
+    const keys = this.settings.keys.room(room);
+    const [epoch, head, states] = await this.settings.call((commands) =>
+      commands.chatReadStates(keys.meta, keys.log, keys.cid, keys.reads, keys.amends, ...roomArguments(newEpochCandidate(), this.settings.roomTtlMs, false), ...readers),
+    );
+    return readers.map((_, index) => ({ epoch, offset: Number(head), read: Number(states[index * 2]), unread: Number(states[index * 2 + 1]) }));
   }
 
   private async readMark(room: string, reader: string, offset: number): Promise<ReadState & { readonly moved: boolean }> {

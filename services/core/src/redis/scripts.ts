@@ -15,11 +15,14 @@ export type AmendReply = [epoch: string, offset: number, outcome: 0 | 1 | -1, ex
 export type PageReply = [epoch: string, offset: number, payloads: string[], folds: string[]];
 /** Reply of read-mark.lua: epoch, head offset, read offset, unread count, moved flag. */
 export type ReadMarkReply = [epoch: string, offset: number, read: number, unread: number, moved: 0 | 1];
+/** Reply of read-states.lua: epoch, head offset, then read offset and unread count of each reader. */
+export type ReadStatesReply = [epoch: string, offset: number, states: number[]];
 
 export interface ChatScripts {
   chatAmend(meta: string, log: string, cid: string, folds: string, amends: string, ...args: Array<string | number>): Promise<AmendReply>;
   chatHistoryPage(meta: string, log: string, cid: string, folds: string, ...args: Array<string | number>): Promise<PageReply>;
   chatReadMark(meta: string, log: string, cid: string, reads: string, amends: string, ...args: Array<string | number>): Promise<ReadMarkReply>;
+  chatReadStates(meta: string, log: string, cid: string, reads: string, amends: string, ...args: Array<string | number>): Promise<ReadStatesReply>;
   chatSignal(channel: string, payload: string, publish: string): Promise<number>;
   chatPresenceSummary(nodes: string, visits: string, visitData: string, ...args: Array<string | number>): Promise<[count: number, members: string[]]>;
   chatPublish(meta: string, log: string, cid: string, ...args: Array<string | number>): Promise<PublishReply>;
@@ -75,6 +78,7 @@ export function defineChatScripts<T extends Redis | Cluster>(redis: T): T & Chat
   redis.defineCommand('chatAmend', { numberOfKeys: 5, lua: `${roomInit}\n${read('amend.lua')}` });
   redis.defineCommand('chatHistoryPage', { numberOfKeys: 4, lua: `${roomInit}\n${read('history-page.lua')}` });
   redis.defineCommand('chatReadMark', { numberOfKeys: 5, lua: `${roomInit}\n${read('read-mark.lua')}` });
+  redis.defineCommand('chatReadStates', { numberOfKeys: 5, lua: `${roomInit}\n${read('read-states.lua')}` });
   redis.defineCommand('chatSignal', { numberOfKeys: 1, lua: read('signal.lua') });
   redis.defineCommand('chatPresenceSummary', { numberOfKeys: 3, lua: read('presence-summary.lua') });
   return redis as T & ChatScripts;
