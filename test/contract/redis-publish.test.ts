@@ -47,4 +47,25 @@ describe('redis publish path', () => {
     }
     expect(await broker.publish(room, { nick: 'ann', text: 'old', cid: 'c1' })).toMatchObject({ offset: 101, duplicate: false });
   });
+
+  it('every key of a room keeps an expiry when publishes soon after a renewal leave it alone', async () => {
+    const admin = server.client();
+    const renewing = new RedisBroker({ ...contractOptions, roomTtlMs: 60_000, url: server.url, nodeId: 'renew-test' });
+    await renewing.start(10_000);
+    try {
+      const room = 'renewed';
+      await renewing.publish(room, { nick: 'ann', text: 'no client id' });
+      await Promise.all([1, 2, 3].map((i) => renewing.publish(room, { nick: 'ann', text: `m${i}`, cid: `c${i}` })));
+      await renewing.publish(room, { nick: 'ann', text: 'last' });
+      const keys = roomKeys(room);
+      for (const key of [keys.meta, keys.log, keys.cid]) {
+        const ttl = await admin.pttl(key);
+        expect(ttl, key).toBeGreaterThan(0);
+        expect(ttl, key).toBeLessThanOrEqual(60_000);
+      }
+      expect((await renewing.history(room, { limit: 10 })).messages.map((message) => message.text)).toEqual(['no client id', 'm1', 'm2', 'm3', 'last']);
+    } finally {
+      await renewing.stop();
+    }
+  });
 });

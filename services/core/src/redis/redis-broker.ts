@@ -24,6 +24,7 @@ import { RedisKeys } from './keys.js';
 import { RedisPresence } from './redis-presence.js';
 import { roomArguments } from './scripts.js';
 import { PublishBatcher } from './publish-batcher.js';
+import { RoomTtlRenewals } from './room-ttl-renewals.js';
 import { ScriptPublishSender } from './script-publish-sender.js';
 import { RecentPayloads } from './recent-payloads.js';
 import { RedisRoomFeatures } from './redis-room-features.js';
@@ -68,6 +69,7 @@ export class RedisBroker implements Broker {
   private readonly presence: RedisPresence;
   /** When this node last renewed each served room's keys. */
   private readonly roomsKeptAt = new Map<string, number>();
+  private readonly renewals: RoomTtlRenewals;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly observers = new BrokerObservers();
   private readonly nodes: RedisNodeRegistry;
@@ -85,6 +87,7 @@ export class RedisBroker implements Broker {
     const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
     this.redis = connectTopology(topology, options.nodeId, options.link);
     this.keys = new RedisKeys(options.keyPrefix);
+    this.renewals = new RoomTtlRenewals(this.roomTtlMs);
     this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs, this.keys);
     this.presence = new RedisPresence({
       nodeId: options.nodeId,
@@ -164,7 +167,9 @@ export class RedisBroker implements Broker {
 
   async publish(room: string, draft: MessageDraft): Promise<PublishResult> {
     const keys = this.keys.room(room);
-    const ts = draft.ts ?? Date.now();
+    const now = Date.now();
+    const ts = draft.ts ?? now;
+    const renew = this.renewals.mustRenew(room, now);
     const [epoch, offset, duplicate, stored] = await this.call(() =>
       this.publishes.publish({
         keys: [keys.meta, keys.log, keys.cid],
@@ -173,8 +178,10 @@ export class RedisBroker implements Broker {
         body: encodeMessageBody(draft, ts),
         channel: keys.channel,
         author: draft.author ?? '',
+        renew,
       }),
     );
+    if (renew && duplicate !== 1) this.renewals.renewed(room, now);
     const firstTs = stored === undefined ? undefined : decodeStoredMessage(room, stored)?.ts;
     return { room, epoch, offset: Number(offset), ts: firstTs ?? ts, duplicate: duplicate === 1 };
   }
@@ -306,6 +313,7 @@ export class RedisBroker implements Broker {
     const ttl = this.roomTtlMs;
     if (ttl <= 0) return;
     const now = Date.now();
+    this.renewals.prune(now);
     const every = Math.min(ttl / 4, ROOM_KEEP_MAX_MS);
     for (const room of this.roomsKeptAt.keys()) if (!served.includes(room)) this.roomsKeptAt.delete(room);
     const due = served.filter((room) => now - (this.roomsKeptAt.get(room) ?? 0) >= every);
