@@ -64,6 +64,12 @@ describe('redis publish path', () => {
         expect(ttl, key).toBeLessThanOrEqual(60_000);
       }
       expect((await renewing.history(room, { limit: 10 })).messages.map((message) => message.text)).toEqual(['no client id', 'm1', 'm2', 'm3', 'last']);
+
+      // The room forgotten and made anew (another epoch) within the bound: its new cid set still gets a ttl.
+      await admin.del(keys.meta, keys.log, keys.cid);
+      await renewing.publish(room, { nick: 'ann', text: 'anew' });
+      await renewing.publish(room, { nick: 'ann', text: 'anew with id', cid: 'c9' });
+      for (const key of [keys.meta, keys.log, keys.cid]) expect(await admin.pttl(key), key).toBeGreaterThan(0);
     } finally {
       await renewing.stop();
     }

@@ -3,10 +3,12 @@
 -- command and the score is read only when the cid was already there (a duplicate); the set is
 -- trimmed to the window by rank only on every CID_TRIM_EVERY-th offset, so it holds at most
 -- window + CID_TRIM_EVERY ids (a cid a little older than the window may still count as seen).
--- `renew` '0': the node renewed this room's keys recently (RoomTtlRenewals), so only a key this
--- publish may have created gets the ttl: every key of a new or reset room (head 0: the log is
--- created now) and the cid set (created by the first message with a client id, or again after a
--- trim that emptied it). Every key still expires: the meta and the log had the ttl already.
+-- `renew` '*' (or absent) gives every key of the room the ttl again. Otherwise this node renewed
+-- the room's keys recently (RoomTtlRenewals), so only a key this publish may have created gets
+-- the ttl: every key of a new or reset room (head 0: the log is created now), and the cid set
+-- unless `renew` is the room's epoch (the node saw the set exist with a fresh ttl in this epoch;
+-- only a reset, which changes the epoch, or a trim to an empty window removes it). Every key
+-- still expires: the meta and the log had the ttl already.
 -- Returns {epoch, offset, duplicate(0|1), stored payload of the duplicate or nothing}.
 local CID_TRIM_EVERY = 32
 
@@ -29,9 +31,9 @@ local function publish_message(meta_key, log_key, cid_key, candidate, history, w
   if offset % CID_TRIM_EVERY == 0 then
     redis.call('ZREMRANGEBYRANK', cid_key, 0, -(tonumber(window) + 1))
   end
-  if renew ~= '0' or head == 0 then
+  if renew == nil or renew == '*' or head == 0 then
     expire_room(meta_key, log_key, cid_key)
-  elseif cid ~= '' then
+  elseif cid ~= '' and (renew ~= epoch or tonumber(window) < 1) then
     expire_room(cid_key)
   end
   redis.call(publish, channel, payload)

@@ -3,7 +3,7 @@
 -- message's error (a wrong key type) is its own: the others are still stored.
 -- KEYS: meta, log, cid of each message, in order. ARGV[1..3]: as room-init.lua (ARGV[1] unused),
 -- ARGV[4] max history, ARGV[5] idempotency window, ARGV[6] publish command, then six per message:
--- epoch candidate, client id ('' for none), body, channel, author ('' for none), renew ('0' or '1').
+-- epoch candidate, client id ('' for none), body, channel, author ('' for none), renew (see publish-core.lua).
 -- Returns one reply per message: publish.lua's, or an error reply.
 local replies = {}
 for i = 0, #KEYS / 3 - 1 do

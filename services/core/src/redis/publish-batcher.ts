@@ -8,8 +8,8 @@ export interface PublishCall {
   readonly body: string;
   readonly channel: string;
   readonly author: string;
-  /** Whether the room's keys get the room ttl again (false: this node renewed them recently). */
-  readonly renew: boolean;
+  /** Which of the room's keys get the room ttl again: publish-core.lua's `renew` (RoomTtlRenewals). */
+  readonly renew: string;
 }
 
 /** How a batch reaches Redis: one message by publish.lua, several of one group by publish-many.lua. */

@@ -169,7 +169,7 @@ export class RedisBroker implements Broker {
     const keys = this.keys.room(room);
     const now = Date.now();
     const ts = draft.ts ?? now;
-    const renew = this.renewals.mustRenew(room, now);
+    const renew = this.renewals.renewArgument(room, now);
     const [epoch, offset, duplicate, stored] = await this.call(() =>
       this.publishes.publish({
         keys: [keys.meta, keys.log, keys.cid],
@@ -181,7 +181,7 @@ export class RedisBroker implements Broker {
         renew,
       }),
     );
-    if (renew && duplicate !== 1) this.renewals.renewed(room, now);
+    if (duplicate !== 1) this.renewals.stored(room, now, renew, epoch, draft.cid !== undefined && draft.cid !== '');
     const firstTs = stored === undefined ? undefined : decodeStoredMessage(room, stored)?.ts;
     return { room, epoch, offset: Number(offset), ts: firstTs ?? ts, duplicate: duplicate === 1 };
   }

@@ -30,14 +30,14 @@ export class ScriptPublishSender implements PublishSender {
       idempotencyWindow,
       this.settings.publishCommand(),
       call.author,
-      call.renew ? '1' : '0',
+      call.renew,
     );
   }
 
   many(calls: readonly PublishCall[]): Promise<ReadonlyArray<PublishReply | Error>> {
     const { roomTtlMs, historySize, idempotencyWindow } = this.settings;
     const keys = calls.flatMap((call) => call.keys);
-    const perMessage = calls.flatMap((call) => [call.epochCandidate, call.cid, call.body, call.channel, call.author, call.renew ? '1' : '0']);
+    const perMessage = calls.flatMap((call) => [call.epochCandidate, call.cid, call.body, call.channel, call.author, call.renew]);
     return this.commands().chatPublishMany(
       keys.length,
       ...keys,
