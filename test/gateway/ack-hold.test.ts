@@ -24,6 +24,19 @@ describe('acks held for the sender’s own message', () => {
     hold.close();
   });
 
+  it('hands the acks a message releases to the writer of that message, to leave in its buffer', () => {
+    const { hold, written } = holdWithLog();
+    hold.joined('r', { epoch: 'e1', offset: 4 });
+    hold.offer(ack('r', 5), () => Buffer.from('ack5'));
+    hold.offer(ack('r', 6), () => Buffer.from('ack6'));
+    expect(hold.dueWith({ room: 'r', epoch: 'e1', offset: 4 })).toBeUndefined();
+    expect(hold.dueWith({ room: 'r', epoch: 'e1', offset: 5 })?.map(String)).toEqual(['ack5']);
+    expect(hold.dueWith({ room: 'r', epoch: 'e1', offset: 6 })?.map(String)).toEqual(['ack6']);
+    expect(hold.dueWith({ room: 'r', epoch: 'e1', offset: 7 })).toBeUndefined();
+    expect(written).toEqual([]);
+    hold.close();
+  });
+
   it('goes at once for a duplicate, a room not joined, another epoch or a message already written', () => {
     const { hold } = holdWithLog();
     hold.joined('r', { epoch: 'e1', offset: 4 });

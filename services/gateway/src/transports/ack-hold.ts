@@ -65,10 +65,21 @@ export class AckHold {
     this.positions.delete(room);
   }
 
-  /** A message was written to the client: acks up to its offset follow it in the same write. */
+  /** A message was written to the client: acks up to its offset follow it. */
   delivered(message: { readonly room: string } & RoomPosition): void {
+    for (const frame of this.dueWith(message) ?? []) this.write(frame);
+  }
+
+  /**
+   * A message is about to be written: the frames of the acks it releases, for the caller to put
+   * in the same buffer (one write, not two); none when nothing was held for it.
+   */
+  dueWith(message: { readonly room: string } & RoomPosition): Buffer[] | undefined {
     if (this.positions.has(message.room)) this.positions.set(message.room, message);
-    if (this.held) this.release(message.room, message.offset);
+    if (!this.held) return undefined;
+    const due: Buffer[] = [];
+    this.take((ack) => ack.room === message.room && ack.offset <= message.offset, (frame) => due.push(frame));
+    return due.length > 0 ? due : undefined;
   }
 
   /** Holds the ack when its message is still to come; false when it should be written now. */
@@ -97,11 +108,11 @@ export class AckHold {
     if (this.held) this.take((ack) => ack.room === room && ack.offset <= upTo);
   }
 
-  private take(due: (ack: HeldAck) => boolean): void {
+  private take(due: (ack: HeldAck) => boolean, write: (frame: Buffer) => void = this.write): void {
     const held = this.held ?? [];
     const keep: HeldAck[] = [];
     for (const ack of held) {
-      if (due(ack)) this.write(ack.frame);
+      if (due(ack)) write(ack.frame);
       else keep.push(ack);
     }
     this.held = keep.length > 0 ? keep : undefined;

@@ -50,9 +50,11 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
         else if (event.type === 'left') acks?.left(event.room);
       },
       message: (envelope) => {
-        if (!outlet.sendFrame(wsFrameOf(envelope))) return;
+        // The sender's own copy and the acks it releases leave as one buffer: one write, not two.
+        const frame = wsFrameOf(envelope);
+        const acksDue = acks?.dueWith(envelope.message);
+        if (!outlet.sendFrame(acksDue ? Buffer.concat([frame, ...acksDue]) : frame)) return;
         metrics.deliveries.ws += 1;
-        acks?.delivered(envelope.message);
       },
     },
     onAbuse: () => closeFor(ws, 'rate_abuse'),

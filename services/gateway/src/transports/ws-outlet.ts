@@ -15,6 +15,7 @@ const BURST_ALLOWANCE = 4;
  */
 export class WsOutlet implements CorkedWriter {
   corked = false;
+  turn = -1;
   private slow = false;
 
   constructor(
@@ -31,9 +32,9 @@ export class WsOutlet implements CorkedWriter {
 
   sendFrame(frame: Buffer): boolean {
     if (!this.open) return false;
-    this.coalescer.cork(this);
-    this.socket.write(frame);
-    this.checkBackpressure(this.bufferLimit * BURST_ALLOWANCE);
+    // A frame written straight out is the first of its turn: what stays queued is the client's backlog.
+    const written = this.coalescer.write(this, frame);
+    this.checkBackpressure(written === 'direct' ? this.bufferLimit : this.bufferLimit * BURST_ALLOWANCE);
     return true;
   }
 
