@@ -81,4 +81,13 @@ describe('a join storm', () => {
     expect(lateJoined.occupancy).toBe(MEMBERS + 1);
     await Promise.all([...members, late].map((each) => hub.leave('storm-room', each)));
   }, 30_000);
+
+  it('a member removed before its batched add was sent is not left present', async () => {
+    const ghost = { id: 'storm:ghost', nick: 'ghost', node: 'storm' };
+    await Promise.all([broker.presenceAdd('ghost-room', ghost), broker.presenceRemove('ghost-room', ghost.id)]);
+    // Another add of the room goes out after anything the first one could have left queued.
+    await broker.presenceAdd('ghost-room', { id: 'storm:other', nick: 'other', node: 'storm' });
+    const summary = await broker.presenceSummary('ghost-room', 10);
+    expect(summary.members.map((member) => member.nick)).toEqual(['other']);
+  });
 });

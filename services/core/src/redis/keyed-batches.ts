@@ -30,6 +30,22 @@ export class KeyedBatches<T, R = void> {
     });
   }
 
+  /**
+   * Takes back the items of `key` not yet sent that `match` picks: their callers settle with
+   * `result` now. An item already in flight is Redis's: what follows it on the connection comes after.
+   */
+  withdraw(key: string, match: (item: T) => boolean, result: R): void {
+    const queue = this.queued.get(key);
+    if (!queue) return;
+    const kept = queue.filter((waiting) => {
+      if (!match(waiting.item)) return true;
+      waiting.resolve(result);
+      return false;
+    });
+    if (kept.length > 0) this.queued.set(key, kept);
+    else this.queued.delete(key);
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

@@ -54,6 +54,8 @@ export class RedisPresence {
     const members = this.local.get(room);
     members?.delete(memberId);
     if (members?.size === 0) this.local.delete(room);
+    // An add still waiting for its batch would otherwise reach Redis after this remove: a ghost.
+    this.adds.withdraw(room, (member) => member.id === memberId, undefined);
     const keys = this.settings.keys.room(room);
     await this.settings.call((commands) =>
       commands.chatPresenceRemove(this.ownHash(room), keys.presenceVisits, memberId, keys.channel, this.settings.publishCommand()),
