@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type RedisServer } from '@chat/testkit';
+import { eventually, startRedisServer, type RedisServer } from '@chat/testkit';
 import PusherServerSdk from 'pusher';
 import { afterAll, beforeAll } from 'vitest';
 import { startNode, type NodeSettings, type TestNode } from '../../gateway/helpers/gateway-nodes.js';
@@ -54,6 +54,8 @@ export function usePusherCluster(settings: NodeSettings | (() => NodeSettings) =
     resources.track({ close: () => a.drain() });
     const b = await startNode('node-b', redis.url, env);
     resources.track({ close: () => b.drain() });
+    // A loaded machine may start a node before its Redis link is up: it serves /readyz 503 until then.
+    for (const node of [a, b]) await eventually(async () => (await fetch(`http://127.0.0.1:${node.port}/readyz`)).ok, { timeoutMs: 20_000, what: `${node.id} ready` });
     cluster = { redis, a, b, resources };
   });
   afterAll(async () => {
