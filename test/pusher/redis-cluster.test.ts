@@ -1,28 +1,19 @@
 import { startRedisCluster, type LocalRedisCluster } from '@chat/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
 import { pusherEnv, serverSdk } from './support/pusher-cluster.js';
-import { collect, disconnect, pusherClient, subscribed, type Pusher } from './support/pusher-client.js';
+import { collect, subscribed, useSignedClients } from './support/pusher-client.js';
 
 let redis: LocalRedisCluster;
 let a: TestNode;
 let b: TestNode;
-const clients: Pusher[] = [];
-const client = (port: number, userId?: string): Pusher => {
-  const made = pusherClient(port, { signer: serverSdk(port), ...(userId === undefined ? {} : { user: { user_id: userId } }) });
-  clients.push(made);
-  return made;
-};
+const client = useSignedClients();
 
 beforeAll(async () => {
   redis = await startRedisCluster();
   const seeds = { REDIS_CLUSTER_NODES: redis.nodes.map(({ host, port }) => `${host}:${port}`).join(',') };
   a = await startNode('cluster-a', undefined, pusherEnv(seeds));
   b = await startNode('cluster-b', undefined, pusherEnv(seeds));
-});
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map(disconnect));
 });
 
 afterAll(async () => {

@@ -1,24 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Collector, eventually } from '@chat/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/chromium.js';
 import { useCluster } from '../e2e/support/cluster-fixture.js';
 import { APP, serverSdk } from './support/pusher-cluster.js';
-import { collect, connected, disconnect, pusherClient, subscribed, type Pusher } from './support/pusher-client.js';
+import { collect, connected, subscribed, useSignedClients } from './support/pusher-client.js';
 
 const cluster = useCluster({ gateways: 2, env: { PUSHER_APP_ID: APP.id, PUSHER_APP_KEY: APP.key, PUSHER_APP_SECRET: APP.secret } });
 const nginxPort = (): number => Number(new URL(cluster().url).port);
-const clients: Pusher[] = [];
-const client = (port: number, userId?: string): Pusher => {
-  const made = pusherClient(port, { signer: serverSdk(port), ...(userId === undefined ? {} : { user: { user_id: userId } }) });
-  clients.push(made);
-  return made;
-};
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map(disconnect));
-});
+const client = useSignedClients();
 
 /** The page build of pusher-js, as a browser app would load it. */
 const pusherWebBuild = readFileSync(createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js'), 'utf8');

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverSdk, usePusherCluster } from './support/pusher-cluster.js';
-import { connected, disconnect, pusherClient, subscribed, type Pusher } from './support/pusher-client.js';
+import { connected, disconnect, subscribed, useSignedClients } from './support/pusher-client.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 let receiver: WebhookReceiver;
@@ -10,16 +10,7 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 const cluster = usePusherCluster(() => ({ PUSHER_WEBHOOK_URL: receiver.url, PUSHER_WEBHOOK_DELAY_MS: '400' }));
-const clients: Pusher[] = [];
-const client = (port: number, userId?: string): Pusher => {
-  const made = pusherClient(port, { signer: serverSdk(port), ...(userId === undefined ? {} : { user: { user_id: userId } }) });
-  clients.push(made);
-  return made;
-};
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map(disconnect));
-});
+const client = useSignedClients();
 
 /**
  * Waits for a fresh channel's occupied webhook: everything queued before it has been sent

@@ -3,7 +3,8 @@ import type PusherServerSdk from 'pusher';
 import { createRequire } from 'node:module';
 import type * as PusherJs from 'pusher-js';
 import type { Channel, ChannelAuthorizationCallback, UserAuthenticationCallback } from 'pusher-js';
-import { APP } from './pusher-cluster.js';
+import { afterEach } from 'vitest';
+import { APP, serverSdk } from './pusher-cluster.js';
 
 // pusher-js is CommonJS whose types declare an ES default export: required, it is the class itself
 // (which TypeScript, reading those types as CommonJS, calls `default.default`).
@@ -113,4 +114,20 @@ export async function disconnect(client: Pusher): Promise<void> {
     client.disconnect();
     setTimeout(resolve, 1000);
   });
+}
+
+/**
+ * A maker of pusher-js clients signed by the server SDK of the node they connect to (and signed
+ * in as `userId` when given); every client it made is disconnected after each test.
+ */
+export function useSignedClients(): (port: number, userId?: string) => Pusher {
+  const clients: Pusher[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map(disconnect));
+  });
+  return (port, userId) => {
+    const made = pusherClient(port, { signer: serverSdk(port), ...(userId === undefined ? {} : { user: { user_id: userId } }) });
+    clients.push(made);
+    return made;
+  };
 }
