@@ -65,11 +65,6 @@ export class AckHold {
     this.positions.delete(room);
   }
 
-  /** A message was written to the client: acks up to its offset follow it. */
-  delivered(message: { readonly room: string } & RoomPosition): void {
-    for (const frame of this.dueWith(message) ?? []) this.write(frame);
-  }
-
   /**
    * A message is about to be written: the frames of the acks it releases, for the caller to put
    * in the same buffer (one write, not two); none when nothing was held for it.
