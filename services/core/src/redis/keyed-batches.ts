@@ -5,10 +5,12 @@ interface Waiting<T, R> {
 }
 
 /**
- * Sends items of one key (a room) together: what arrives in one event-loop turn leaves as one
- * call at its end, and while a key's call is in flight what arrives waits for it and leaves with
- * the next. A join storm of a room's members costs a few calls, not one per member. Every caller
- * gets its own result (the call's results are in the order of its items) or the call's error.
+ * Sends items of one key (a room, a publish group) together: what arrives in one event-loop turn
+ * leaves as one call at its end (setImmediate: every socket read of the turn has been handled),
+ * and while a key's call is in flight what arrives waits for it and leaves with the next, so the
+ * busier the key, the more a call carries. A join storm of a room's members costs a few calls,
+ * not one per member. Every caller gets its own result (the call's results are in the order of
+ * its items; an Error among them fails that item alone) or the whole call's error.
  */
 export class KeyedBatches<T, R = void> {
   private readonly queued = new Map<string, Array<Waiting<T, R>>>();
@@ -16,7 +18,7 @@ export class KeyedBatches<T, R = void> {
   private scheduled = false;
 
   constructor(
-    private readonly send: (key: string, items: readonly T[]) => Promise<readonly R[]>,
+    private readonly send: (key: string, items: readonly T[]) => Promise<ReadonlyArray<R | Error>>,
     /** Most items one call carries: Redis runs a script alone, so a call must stay short. */
     private readonly maxPerCall: number,
   ) {}
@@ -66,7 +68,13 @@ export class KeyedBatches<T, R = void> {
       batch.map((waiting) => waiting.item),
     )
       .then(
-        (results) => batch.forEach((waiting, index) => waiting.resolve(results[index] as R)),
+        (results) =>
+          batch.forEach((waiting, index) => {
+            if (index >= results.length) return waiting.reject(new Error(`a batched call returned ${results.length} results for ${batch.length} items`));
+            const result = results[index] as R | Error;
+            if (result instanceof Error) waiting.reject(result);
+            else waiting.resolve(result);
+          }),
         (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
       )
       .finally(() => {

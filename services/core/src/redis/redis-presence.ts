@@ -33,7 +33,7 @@ export class RedisPresence {
   private readonly local = new Map<string, Map<string, PresenceMember>>();
   private readonly adds = new KeyedBatches<PresenceMember>(async (room, members) => {
     await this.addMembers(room, members);
-    return [];
+    return members.map(() => undefined);
   }, ADDS_PER_CALL);
 
   constructor(private readonly settings: RedisPresenceSettings) {}
