@@ -25,6 +25,7 @@ import { RedisPresence } from './redis-presence.js';
 import { roomArguments } from './scripts.js';
 import { PublishBatcher } from './publish-batcher.js';
 import { RoomTtlRenewals } from './room-ttl-renewals.js';
+import { ServedRoomKeeper } from './served-room-keeper.js';
 import { ScriptPublishSender } from './script-publish-sender.js';
 import { RecentPayloads } from './recent-payloads.js';
 import { RedisRoomFeatures } from './redis-room-features.js';
@@ -49,8 +50,6 @@ export type RedisBrokerOptions =
   | (RedisNodeOptions & { readonly topology: RedisTopology; readonly url?: undefined });
 
 const RESYNC_RETRY_MS = 500;
-/** How often at most a node renews the keys of a room it serves (they expire after the room ttl). */
-const ROOM_KEEP_MAX_MS = 3_600_000;
 
 /**
  * The cluster broker: Lua publish (one round trip), per-room refcounted (S)SUBSCRIBE, streams for
@@ -68,7 +67,7 @@ export class RedisBroker implements Broker {
   private readonly keys: RedisKeys;
   private readonly presence: RedisPresence;
   /** When this node last renewed each served room's keys. */
-  private readonly roomsKeptAt = new Map<string, number>();
+  private readonly keeper: ServedRoomKeeper;
   private readonly renewals: RoomTtlRenewals;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly observers = new BrokerObservers();
@@ -88,6 +87,7 @@ export class RedisBroker implements Broker {
     this.redis = connectTopology(topology, options.nodeId, options.link);
     this.keys = new RedisKeys(options.keyPrefix);
     this.renewals = new RoomTtlRenewals(this.roomTtlMs);
+    this.keeper = new ServedRoomKeeper(this.roomTtlMs);
     this.nodes = new RedisNodeRegistry(() => this.commands, options.presenceTtlMs, this.keys);
     this.presence = new RedisPresence({
       nodeId: options.nodeId,
@@ -314,11 +314,7 @@ export class RedisBroker implements Broker {
     if (ttl <= 0) return;
     const now = Date.now();
     this.renewals.prune(now);
-    const every = Math.min(ttl / 4, ROOM_KEEP_MAX_MS);
-    for (const room of this.roomsKeptAt.keys()) if (!served.includes(room)) this.roomsKeptAt.delete(room);
-    const due = served.filter((room) => now - (this.roomsKeptAt.get(room) ?? 0) >= every);
-    for (const room of due) this.roomsKeptAt.set(room, now);
-    await Promise.all(due.map((room) => this.call(() => this.commands.chatRoomKeep(...this.keys.roomData(room), ttl))));
+    await Promise.all(this.keeper.due(served, now).map((room) => this.call(() => this.commands.chatRoomKeep(...this.keys.roomData(room), ttl))));
   }
 
   /** `seenEpoch`: a backfill's own read, which also checks that what it delivered is still stored. */
