@@ -3,14 +3,13 @@ import type { JoinedEvent, PresenceEvent } from '@chat/protocol';
 import { startRedisServer, type RedisServer } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommandStats } from '../../services/loadgen/src/checks/redis-commandstats.js';
 
 const MEMBERS = 100;
 
 /** Times Redis ran a command (INFO commandstats; commands inside scripts count too). */
 async function callsOf(admin: Redis, command: string): Promise<number> {
-  const info = await admin.info('commandstats');
-  const found = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info);
-  return Number(found?.[1] ?? 0);
+  return parseCommandStats(await admin.info('commandstats')).get(command)?.calls ?? 0;
 }
 
 /** A local connection that keeps what it was told. */

@@ -2,6 +2,7 @@ import { RedisBroker, type RoomListener } from '@chat/core';
 import { startRedisServer, type RedisServer } from '@chat/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommandStats } from '../../services/loadgen/src/checks/redis-commandstats.js';
 import { roomsOf } from '../contract/room-layer.js';
 
 const ROOMS = 20;
@@ -12,9 +13,8 @@ const WINDOW_MS = 10_000;
 
 /** Every command Redis ran, those inside scripts included (INFO commandstats). */
 async function commandsRun(admin: Redis): Promise<number> {
-  const info = await admin.info('commandstats');
   let total = 0;
-  for (const match of info.matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+)/gm)) if (match[1] !== 'info') total += Number(match[2]);
+  for (const { calls } of parseCommandStats(await admin.info('commandstats')).values()) total += calls;
   return total;
 }
 

@@ -1,6 +1,7 @@
 import { encodeCursor, MAX_STREAM_CURSOR_LENGTH, type Cursor } from '@chat/protocol';
 import type { RedisServer } from '@chat/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCommandStats } from '../../services/loadgen/src/checks/redis-commandstats.js';
 import { useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { PollClient, postMessage } from './helpers/http-client.js';
 import { Resources } from './helpers/resources.js';
@@ -54,8 +55,7 @@ function positionsOf(reader: EventStreamReader): Cursor {
 }
 
 async function snapshotWrites(): Promise<number> {
-  const info = await redis.client().info('commandstats');
-  return Number(/cmdstat_set:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  return parseCommandStats(await redis.client().info('commandstats')).get('set')?.calls ?? 0;
 }
 
 async function joinedAll(reader: EventStreamReader, rooms: readonly string[]): Promise<void> {
