@@ -38,7 +38,7 @@ function startOptionsFor(scenario: string, kind: ServerKind): StartOptions {
 }
 
 function scenarioStartOptions(scenario: string, kind: ServerKind): StartOptions {
-  const nodeFlags = kind === 'ours' || kind === 'baseline' ? options.gatewayFlags : options.peerFlags;
+  const nodeFlags = kind === 'baseline' ? (options.baselineFlags ?? options.gatewayFlags) : kind === 'ours' ? options.gatewayFlags : options.peerFlags;
   if (scenario === 'scale') {
     // The Redis link watchdog runs at its defaults: it counts only the time the node's loop ran, so
     // tens of thousands of joins at once are no partition (the row reports its trips).

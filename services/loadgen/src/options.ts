@@ -49,6 +49,8 @@ export interface BenchOptions {
   readonly gatewayFlags: readonly string[];
   /** Extra node flags for the peers' processes (Socket.IO, ceiling), to profile them alike. */
   readonly peerFlags: readonly string[];
+  /** Node flags for the `baseline` gateway instead of gatewayFlags: an A/B of runtime flags on one tree. */
+  readonly baselineFlags: readonly string[] | undefined;
   readonly outDir: string;
   /** A tree (made by baseline-snapshot.ts) whose gateway runs as the `baseline` server. */
   readonly baseline: string | undefined;
@@ -92,6 +94,7 @@ const QUICK: BenchOptions = {
   generators: 2,
   gatewayFlags: [],
   peerFlags: [],
+  baselineFlags: undefined,
   outDir: repoPath('bench-results'),
   baseline: undefined,
 };
@@ -174,6 +177,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'peer-flags':
         options.peerFlags = value.split(' ').filter(Boolean);
+        break;
+      case 'baseline-flags':
+        options.baselineFlags = value.split(' ').filter(Boolean);
         break;
       case 'out':
         options.outDir = value;
