@@ -1,5 +1,5 @@
 import { parseServerEvent } from '@chat/protocol';
-import type { AmendDraft, RoomMessage, MessageDraft, PresenceEvent, PresenceMember, RoomSignal } from './types.js';
+import type { AmendDraft, RoomMessage, MessageDraft, PresenceEvent, PresenceMember, RoomPosition, RoomSignal } from './types.js';
 
 /** A signal as a room's channel carries it, with the room it arrived on. */
 export interface SignalPayload {
@@ -118,6 +118,9 @@ function toMember(value: unknown): PresenceMember | undefined {
   return typeof user === 'string' ? { id, nick, node, user } : { id, nick, node };
 }
 
+/** The stored payloads of messages decoded whole (edits, deletes, history reads), by message. */
+const parsedPayloads = new WeakMap<RoomPosition, string>();
+
 /** Decodes a stored message; undefined for anything malformed. */
 export function decodeStoredMessage(room: string, payload: string): RoomMessage | undefined {
   try {
@@ -126,6 +129,18 @@ export function decodeStoredMessage(room: string, payload: string): RoomMessage 
   } catch {
     return undefined;
   }
+}
+
+/** As decodeStoredMessage, for a message a room will deliver: storedPayloadOf gives its payload back. */
+export function decodeDeliveredMessage(room: string, payload: string): RoomMessage | undefined {
+  const message = decodeStoredMessage(room, payload);
+  if (message) parsedPayloads.set(message, payload);
+  return message;
+}
+
+/** The payload a message was decoded from, exactly as stored; '' for a position that is no decoded message. */
+export function storedPayloadOf(position: RoomPosition): string {
+  return position instanceof StoredMessage ? position.payload : (parsedPayloads.get(position) ?? '');
 }
 
 function toSignal(room: string, value: unknown): SignalPayload | undefined {
@@ -155,7 +170,9 @@ export function decodeChannelPayload(room: string, payload: string): RoomMessage
       return listed.map(toMember).flatMap((member) => (member ? [{ room, event, member }] : []));
     }
     if ('signal' in value) return toSignal(room, value.signal);
-    return toMessage(room, value);
+    const message = toMessage(room, value);
+    if (message) parsedPayloads.set(message, payload);
+    return message;
   } catch {
     return undefined;
   }

@@ -29,9 +29,11 @@ export interface RoomChannels {
   unsubscribeChannel(room: string): Promise<void>;
   /**
    * Reads the room's epoch (creating the room when new, or starting a new epoch when writes it
-   * delivered were lost), its head offset and up to `limit` messages after `after`.
+   * delivered were lost), its head offset and up to `limit` messages after `after.offset`. `after`
+   * is the message the room delivered last when there is one: a backend that can lose writes
+   * checks it is still stored as it was.
    */
-  readRoom(room: string, after: number, limit: number): Promise<RoomRead>;
+  readRoom(room: string, after: RoomPosition, limit: number): Promise<RoomRead>;
   /** The room's data was lost: its offsets start again in a new epoch (health, logs). */
   roomEpochChanged(room: string, position: RoomPosition): void;
   /** Messages were trimmed from history before a backfill could read them (logs). */

@@ -8,6 +8,7 @@ import type { JoinPresence } from './join-presence.js';
 import { RoomOccupancy } from './room-occupancy.js';
 
 const BACKFILL_PAGE = 500;
+const ROOM_START: RoomPosition = { epoch: '', offset: 0 };
 const BACKFILL_RETRY_MS = 500;
 
 /** A member that joined but has not yet received its `joined`: live messages wait for it here. */
@@ -114,7 +115,7 @@ export class Room {
     if (!this.empty && !this.live) {
       await this.channels.subscribeChannels([this.name]);
       try {
-        this.position = (await this.channels.readRoom(this.name, 0, 0)).position;
+        this.position = (await this.channels.readRoom(this.name, ROOM_START, 0)).position;
       } catch (error) {
         await this.channels.unsubscribeChannel(this.name).catch(() => undefined);
         if (this.empty) this.onEmpty(this);
@@ -205,7 +206,7 @@ export class Room {
     for (;;) {
       const position = this.position;
       if (!position) return;
-      const page = await this.channels.readRoom(this.name, position.offset, BACKFILL_PAGE);
+      const page = await this.channels.readRoom(this.name, position, BACKFILL_PAGE);
       if (this.position !== position) continue;
       if (page.position.epoch !== position.epoch) {
         this.changeEpoch({ epoch: page.position.epoch, offset: 0 });

@@ -114,9 +114,9 @@ export class MemoryBroker implements Broker {
     this.backend.unsubscribe(room, this.connection);
   }
 
-  async readRoom(room: string, after: number, limit: number): Promise<RoomRead> {
+  async readRoom(room: string, after: RoomPosition, limit: number): Promise<RoomRead> {
     this.ensureConnected();
-    return this.backend.read(room, after, limit, true);
+    return this.backend.read(room, after.offset, limit, true);
   }
 
   roomEpochChanged(room: string, position: RoomPosition): void {

@@ -4,7 +4,7 @@ import { BrokerUnavailableError } from '../errors.js';
 import { newEpochCandidate } from '../epoch.js';
 import { HealthEmitter } from '../health-emitter.js';
 import { silentLogger, type EngineLogger } from '../logger.js';
-import { decodeChannelPayload, decodeStoredMessage, encodeMessageBody, isPresenceEvents } from '../message-codec.js';
+import { decodeChannelPayload, decodeDeliveredMessage, decodeStoredMessage, encodeMessageBody, isPresenceEvents, storedPayloadOf } from '../message-codec.js';
 import type { RoomRead, RoomTraffic } from '../room-channels.js';
 import type {
   AmendDraft,
@@ -27,7 +27,6 @@ import { PublishBatcher } from './publish-batcher.js';
 import { RoomTtlRenewals } from './room-ttl-renewals.js';
 import { ServedRoomKeeper } from './served-room-keeper.js';
 import { ScriptPublishSender } from './script-publish-sender.js';
-import { RecentPayloads } from './recent-payloads.js';
 import { RedisRoomFeatures } from './redis-room-features.js';
 import { RedisNodeRegistry } from './node-registry.js';
 import type { LinkTimeouts } from './link-watchdog.js';
@@ -60,7 +59,6 @@ export class RedisBroker implements Broker {
   private readonly redis: RedisConnections;
   /** The node's room layer: where room traffic goes (none attached: dropped). */
   private traffic: RoomTraffic | undefined;
-  private readonly recent = new RecentPayloads();
   /** Per room, the epoch of the registry's last read: the epoch its listeners are in. */
   private readonly readEpochs = new Map<string, string>();
   private readonly health = new HealthEmitter();
@@ -199,13 +197,14 @@ export class RedisBroker implements Broker {
   }
 
   async unsubscribeChannel(room: string): Promise<void> {
-    this.recent.forget(room);
     this.readEpochs.delete(room);
     await this.redis.unsubscribe(this.keys.room(room).channel);
   }
 
-  async readRoom(room: string, after: number, limit: number): Promise<RoomRead> {
-    const result = await this.read(room, after, limit, true, this.readEpochs.get(room));
+  async readRoom(room: string, after: RoomPosition, limit: number): Promise<RoomRead> {
+    const seenEpoch = this.readEpochs.get(room);
+    const check = seenEpoch === undefined ? undefined : { epoch: seenEpoch, payload: after.epoch === seenEpoch ? storedPayloadOf(after) : '' };
+    const result = await this.read(room, after.offset, limit, true, check);
     this.readEpochs.set(room, result.position.epoch);
     return result;
   }
@@ -317,20 +316,21 @@ export class RedisBroker implements Broker {
     await Promise.all(this.keeper.due(served, now).map((room) => this.call(() => this.commands.chatRoomKeep(...this.keys.roomData(room), ttl))));
   }
 
-  /** `seenEpoch`: a backfill's own read, which also checks that what it delivered is still stored. */
-  /** `create`: a subscribing node makes a missing room; a plain read writes nothing. */
-  private async read(room: string, after: number, limit: number, create: boolean, seenEpoch?: string): Promise<{ position: RoomPosition; messages: RoomMessage[] }> {
+  /**
+   * `create`: a subscribing node makes a missing room; a plain read writes nothing. `delivered`: a
+   * room's own read, which also checks that the epoch it is in still reaches `after` and that the
+   * payload it delivered there (when known) is still the one stored.
+   */
+  private async read(room: string, after: number, limit: number, create: boolean, delivered?: { epoch: string; payload: string }): Promise<{ position: RoomPosition; messages: RoomMessage[] }> {
     const keys = this.keys.room(room);
-    const check = seenEpoch === undefined ? [] : [seenEpoch, this.recent.get(room, seenEpoch, after)];
+    const check = delivered === undefined ? [] : [delivered.epoch, delivered.payload];
     const [epoch, offset, payloads] = await this.call(() =>
       this.commands.chatRead(keys.meta, keys.log, keys.cid, ...roomArguments(newEpochCandidate(), this.roomTtlMs, create), after, limit, ...check),
     );
     const messages: RoomMessage[] = [];
     for (const payload of payloads) {
-      const message = decodeStoredMessage(room, payload);
-      if (!message) continue;
-      if (seenEpoch !== undefined) this.recent.remember(room, message.epoch, message.offset, payload);
-      messages.push(message);
+      const message = delivered === undefined ? decodeStoredMessage(room, payload) : decodeDeliveredMessage(room, payload);
+      if (message) messages.push(message);
     }
     return { position: { epoch, offset: Number(offset) }, messages };
   }
@@ -363,7 +363,6 @@ export class RedisBroker implements Broker {
     } else if ('signal' in decoded) {
       this.traffic?.receiveSignal(decoded);
     } else {
-      this.recent.remember(room, decoded.epoch, decoded.offset, payload);
       this.observers.messageArrived(decoded);
       this.traffic?.receive(decoded);
     }

@@ -33,7 +33,7 @@ export const CHAT_STAGES: readonly Stage[] = [
   { name: 'ioredis: command building, auto-pipeline, write to Redis', matches: (frame) => inFile('ioredis/built/Command', 'ioredis/built/Script', 'ioredis/built/autoPipelining', 'ioredis/built/Pipeline', 'ioredis/built/Redis.js', 'ioredis/built/utils/Commander', 'ioredis/built/utils/index', 'standard-as-callback', 'denque')(frame) },
   { name: 'Redis replies and channel messages: RESP parse', matches: inFile('redis-parser', 'ioredis/built/DataHandler', 'ioredis/built/SubscriptionSet') },
   { name: 'ack: encode + queue', matches: (frame) => starts('sendText ', 'encodeServerEvent ')(frame) },
-  { name: 'channel message per node: decode, order, envelope, frame encode', matches: (frame) => inFile('core/dist/redis/redis-broker', 'core/dist/message-codec', 'core/dist/room-registry', 'recent-payloads', 'broker-observers', 'hub/message-envelope', 'transports/frame-cache', 'transports/ws-frame')(frame) },
+  { name: 'channel message per node: decode, order, envelope, frame encode', matches: (frame) => inFile('core/dist/redis/redis-broker', 'core/dist/message-codec', 'core/dist/room-registry', 'broker-observers', 'hub/message-envelope', 'transports/frame-cache', 'transports/ws-frame')(frame) },
   { name: 'per-member work (hub loop, session deliver, outlet, socket.write while corked)', matches: (frame) => starts('onMessage ', 'deliver ', 'sendFrame ', 'cork ')(frame) || inFile('transports/ws-json')(frame) },
   { name: 'writes: coalesced flush (uncork → write/writev syscalls)', matches: (frame) => starts('flush ', 'afterUncork ')(frame) },
   { name: 'metrics (prom-client)', matches: inFile('prom-client', 'gateway/dist/metrics') },
