@@ -1,4 +1,5 @@
 import { commandStatDeltas, RedisStatsReader } from '../checks/redis-commandstats.js';
+import { fetchGcSeconds, gcDelta, type GcDelta } from '../servers/gc-time.js';
 import type { ServerUnderTest } from '../servers/types.js';
 import { oneSenderRoomsLayout, splitRate } from './layout.js';
 import { measureStep, type StepResult } from './step.js';
@@ -43,11 +44,14 @@ export async function chatRatesScenario(server: ServerUnderTest, options: ChatRa
         const rates = splitRate(rate, layout);
         await measureStep(server, pool, rates, WARMUP_MS, options.roomSize);
         const statsBefore = await redis?.commandStats();
+        const gcBefore = await Promise.all(server.httpUrls.map(fetchGcSeconds));
         const steps: StepResult[] = [];
         for (let i = 0; i < options.windows; i++) steps.push(await measureStep(server, pool, rates, options.windowMs, options.roomSize));
+        const gcAfter = await Promise.all(server.httpUrls.map(fetchGcSeconds));
         const statsAfter = await redis?.commandStats();
         const redisCommands = statsBefore && statsAfter ? commandStatDeltas(statsBefore, statsAfter) : undefined;
-        rows.push(rateRow(server, rate, steps, { options, quietAfterMs, redisCommands }));
+        const gc = gcDelta(gcBefore, gcAfter);
+        rows.push(rateRow(server, rate, steps, gc, { options, quietAfterMs, redisCommands, gc }));
         log(`  ${server.kind} ${chatRateLabel(rate)}: ${rows.at(-1)?.note ?? ''}`);
       }
       return rows;
@@ -57,7 +61,7 @@ export async function chatRatesScenario(server: ServerUnderTest, options: ChatRa
   }
 }
 
-function rateRow(server: ServerUnderTest, rate: number, steps: readonly StepResult[], extra: Record<string, unknown>): Row {
+function rateRow(server: ServerUnderTest, rate: number, steps: readonly StepResult[], gc: GcDelta | undefined, extra: Record<string, unknown>): Row {
   const total = combineWindows(steps);
   const perCpu = total.cpu > 0 ? total.received / total.cpu : Number.NaN;
   const delivered = total.expected === 0 ? 0 : total.received / total.expected;
@@ -71,6 +75,7 @@ function rateRow(server: ServerUnderTest, rate: number, steps: readonly StepResu
     delivered < 0.999 ? `delivered ${(delivered * 100).toFixed(2)}%` : '',
     total.offsetGaps > 0 ? `${total.offsetGaps} offset gaps` : '',
     total.generatorLagMs > 20 ? `generator lag ${total.generatorLagMs.toFixed(0)} ms` : '',
+    gcNote(gc, seconds),
     steps[0]?.violations[0] ? `protocol: ${steps[0].violations[0]}` : '',
   ];
   return {
@@ -93,4 +98,12 @@ function rateRow(server: ServerUnderTest, rate: number, steps: readonly StepResu
       windows: steps,
     },
   };
+}
+
+/** `GC 12 ms/s (minor 40, major 1)`: the nodes' collection time per second of the windows. */
+function gcNote(gc: GcDelta | undefined, seconds: number): string {
+  if (!gc || seconds <= 0) return '';
+  const total = Object.values(gc).reduce((sum, kind) => sum + kind.ms, 0);
+  const counts = Object.entries(gc).filter(([kind, { count }]) => count > 0 && kind !== 'weakcb').map(([kind, { count }]) => `${kind} ${count}`);
+  return `GC ${(total / seconds).toFixed(1)} ms/s (${counts.join(', ')})`;
 }
