@@ -98,8 +98,10 @@ async function main(): Promise<void> {
     const rounds = roundsOf(scenario);
     // Per row label and server (chat-rate gives one row per rate), in the order first measured.
     const runsOf = new Map<string, Row[]>();
+    const servers = serversFor(scenario);
     for (let round = 0; round < rounds; round++) {
-      for (const kind of serversFor(scenario)) {
+      // Each round starts with the next server: running second is not always the same server's lot.
+      for (const kind of [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)]) {
         for (const row of await runOne(scenario, kind)) {
           const key = `${row.scenario} × ${row.server}`;
           runsOf.set(key, [...(runsOf.get(key) ?? []), row]);

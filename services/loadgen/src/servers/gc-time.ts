@@ -1,7 +1,8 @@
 /** Garbage-collection time of a node by V8 kind (minor, major, incremental, weakcb), from prom-client's default metrics. */
 export type GcSeconds = Readonly<Record<string, { readonly seconds: number; readonly count: number }>>;
 
-const GC_LINE = /^nodejs_gc_duration_seconds_(sum|count)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/gm;
+// The gateway adds its own labels (node) beside kind, in any order.
+const GC_LINE = /^nodejs_gc_duration_seconds_(sum|count)\{[^}]*\bkind="([a-z]+)"[^}]*\} ([0-9.e+-]+)$/gm;
 
 /** Undefined when the node has no /metrics with GC figures (the peers). */
 export async function fetchGcSeconds(httpUrl: string): Promise<GcSeconds | undefined> {
