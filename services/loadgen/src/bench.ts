@@ -102,7 +102,7 @@ function medianOf(values: readonly (number | undefined)[]): number | undefined {
   const present = values.filter((value): value is number => typeof value === 'number' && Number.isFinite(value)).sort((a, b) => a - b);
   if (present.length === 0) return undefined;
   const middle = present.length / 2;
-  return present.length % 2 === 1 ? (present[Math.floor(middle)]) : ((present[middle - 1] as number) + (present[middle] as number)) / 2;
+  return present.length % 2 === 1 ? present[Math.floor(middle)] : ((present[middle - 1] as number) + (present[middle] as number)) / 2;
 }
 
 /** How many times a scenario runs, servers interleaved (the machine is shared; each server's median counts). */
