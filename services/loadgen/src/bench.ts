@@ -47,7 +47,7 @@ function scenarioStartOptions(scenario: string, kind: ServerKind): StartOptions 
   }
   if (scenario === 'idle-cost') return { nodes: 1, nodeFlags };
   // Issue 23's chat rows: one node of each server (ours one gateway + Redis) and no write window.
-  if (scenario === 'chat-rate') return { nodes: 1, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: '0' } };
+  if (scenario === 'chat-rate') return { nodes: 1, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: '0' }, inspect: options.heapSample !== undefined };
   if (scenario === 'batched' || scenario === 'chat-batched') return { nodes: 2, nodeFlags, gatewayEnv: { WRITE_BATCH_MS: String(options.writeBatchMs) } };
   return { nodes: 2, nodeFlags };
 }

@@ -1,5 +1,6 @@
 import { repoPath } from './util/paths.js';
 import type { ServerKind } from './servers/types.js';
+import type { HeapSampleMode } from './profile/heap-sampler.js';
 
 /** Every knob of a bench run; `--quick` picks small sizes, flags override either preset. */
 export interface BenchOptions {
@@ -49,6 +50,8 @@ export interface BenchOptions {
   readonly gatewayFlags: readonly string[];
   /** Extra node flags for the peers' processes (Socket.IO, ceiling), to profile them alike. */
   readonly peerFlags: readonly string[];
+  /** Sample our gateways' allocations over each chat-rate row's windows (`--heap-sample[=promoted|all]`): `.heapprofile` files beside the results. */
+  readonly heapSample: HeapSampleMode | undefined;
   /** Node flags for the `baseline` gateway instead of gatewayFlags: an A/B of runtime flags on one tree. */
   readonly baselineFlags: readonly string[] | undefined;
   readonly outDir: string;
@@ -95,6 +98,7 @@ const QUICK: BenchOptions = {
   gatewayFlags: [],
   peerFlags: [],
   baselineFlags: undefined,
+  heapSample: undefined,
   outDir: repoPath('bench-results'),
   baseline: undefined,
 };
@@ -177,6 +181,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case 'peer-flags':
         options.peerFlags = value.split(' ').filter(Boolean);
+        break;
+      case 'heap-sample':
+        if (value !== 'true' && value !== 'promoted' && value !== 'all') throw new Error(`--heap-sample: promoted or all, got ${value}`);
+        options.heapSample = value === 'all' ? 'all' : 'promoted';
         break;
       case 'baseline-flags':
         options.baselineFlags = value.split(' ').filter(Boolean);

@@ -27,7 +27,8 @@ const redisClaims: AfterClimb = async (server, pool, layout, result) => {
 /** Runs one scenario against a running server: one row, or one per rate for `chat-rate`. */
 export async function runScenario(name: string, server: ServerUnderTest, options: BenchOptions, log: (line: string) => void): Promise<Row[]> {
   if (name === 'chat-rate') {
-    const rates = { clients: options.chatClients, roomSize: 10, generators: options.generators, rates: options.chatRates, windows: options.chatRateWindows, windowMs: options.chatRateWindowMs };
+    const heapSample = options.heapSample === undefined ? undefined : { mode: options.heapSample, dir: options.outDir };
+    const rates = { clients: options.chatClients, roomSize: 10, generators: options.generators, rates: options.chatRates, windows: options.chatRateWindows, windowMs: options.chatRateWindowMs, heapSample };
     return chatRatesScenario(server, rates, log);
   }
   if (name === 'pusher') return pusherScenario(server, options, log);

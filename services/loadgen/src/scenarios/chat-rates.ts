@@ -1,4 +1,7 @@
 import { commandStatDeltas, RedisStatsReader } from '../checks/redis-commandstats.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HeapSampler, topAllocationSites, type HeapSampleMode } from '../profile/heap-sampler.js';
 import { fetchGcSeconds, gcDelta, type GcDelta } from '../servers/gc-time.js';
 import type { ServerUnderTest } from '../servers/types.js';
 import { oneSenderRoomsLayout, splitRate } from './layout.js';
@@ -17,6 +20,8 @@ export interface ChatRatesOptions {
   readonly rates: readonly number[];
   readonly windows: number;
   readonly windowMs: number;
+  /** Sample the gateways' allocations over each row's windows; `.heapprofile` files go to `dir`. */
+  readonly heapSample?: { readonly mode: HeapSampleMode; readonly dir: string } | undefined;
 }
 
 const WARMUP_MS = 1500;
@@ -45,13 +50,15 @@ export async function chatRatesScenario(server: ServerUnderTest, options: ChatRa
         await measureStep(server, pool, rates, WARMUP_MS, options.roomSize);
         const statsBefore = await redis?.commandStats();
         const gcBefore = await Promise.all(server.httpUrls.map(fetchGcSeconds));
+        const sampling = options.heapSample ? await startSampling(server, options.heapSample.mode) : [];
         const steps: StepResult[] = [];
         for (let i = 0; i < options.windows; i++) steps.push(await measureStep(server, pool, rates, options.windowMs, options.roomSize));
+        const heapSamples = options.heapSample ? await stopSampling(sampling, options.heapSample.dir, `${server.kind}-${chatRateLabel(rate).replace(' ', '-')}`, log) : undefined;
         const gcAfter = await Promise.all(server.httpUrls.map(fetchGcSeconds));
         const statsAfter = await redis?.commandStats();
         const redisCommands = statsBefore && statsAfter ? commandStatDeltas(statsBefore, statsAfter) : undefined;
         const gc = gcDelta(gcBefore, gcAfter);
-        rows.push(rateRow(server, rate, steps, gc, { options, quietAfterMs, redisCommands, gc }));
+        rows.push(rateRow(server, rate, steps, gc, { options, quietAfterMs, redisCommands, gc, ...(heapSamples ? { heapSamples } : {}) }));
         log(`  ${server.kind} ${chatRateLabel(rate)}: ${rows.at(-1)?.note ?? ''}`);
       }
       return rows;
@@ -106,4 +113,29 @@ function gcNote(gc: GcDelta | undefined, seconds: number): string {
   const total = Object.values(gc).reduce((sum, kind) => sum + kind.ms, 0);
   const counts = Object.entries(gc).filter(([kind, { count }]) => count > 0 && kind !== 'weakcb').map(([kind, { count }]) => `${kind} ${count}`);
   return `GC ${(total / seconds).toFixed(1)} ms/s (${counts.join(', ')})`;
+}
+
+/** Starts the allocation sampler of every node that has an inspector (our gateways with --heap-sample). */
+async function startSampling(server: ServerUnderTest, mode: HeapSampleMode): Promise<HeapSampler[]> {
+  const samplers = await Promise.all((server.inspectorPorts ?? []).map((port) => HeapSampler.open(port)));
+  await Promise.all(samplers.map((sampler) => sampler.start(mode)));
+  return samplers;
+}
+
+/** Stops the samplers, writes each profile (`<name>-node<i>.heapprofile`) and returns the top allocation sites per node. */
+async function stopSampling(samplers: readonly HeapSampler[], dir: string, name: string, log: (line: string) => void): Promise<unknown[]> {
+  return Promise.all(
+    samplers.map(async (sampler, index) => {
+      try {
+        const profile = await sampler.stop();
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, `${name}-node${index}.heapprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        log(`  heap sample: ${file}`);
+        return { file, ...topAllocationSites(profile, 12) };
+      } finally {
+        sampler.close();
+      }
+    }),
+  );
 }

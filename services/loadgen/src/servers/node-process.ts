@@ -9,6 +9,8 @@ import { withOpenFiles } from '../util/open-files.js';
 export interface NodeProcess {
   readonly port: number;
   readonly pid: number;
+  /** The V8 inspector's port when the launch asked for one. */
+  readonly inspectorPort: number | undefined;
   readonly child: ChildProcess;
   /** Why the process died on its own (exit status and the tail of its output), if it did. */
   death(): string | undefined;
@@ -24,6 +26,8 @@ export interface NodeLaunch {
   readonly stopGraceMs?: number;
   /** Open-file limit to raise the process to (see withOpenFiles). */
   readonly openFiles?: number;
+  /** Open the V8 inspector on a free loopback port (for the heap sampler). */
+  readonly inspect?: boolean;
 }
 
 /**
@@ -33,7 +37,9 @@ export interface NodeLaunch {
  */
 export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess> {
   const port = await freePort();
-  const { command, args } = launch.openFiles === undefined ? { command: process.execPath, args: [...launch.args] } : withOpenFiles(launch.openFiles, process.execPath, launch.args);
+  const inspectorPort = launch.inspect ? await freePort() : undefined;
+  const nodeArgs = inspectorPort === undefined ? launch.args : [`--inspect=127.0.0.1:${inspectorPort}`, ...launch.args];
+  const { command, args } = launch.openFiles === undefined ? { command: process.execPath, args: [...nodeArgs] } : withOpenFiles(launch.openFiles, process.execPath, nodeArgs);
   const child = spawnTracked(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: REPO_ROOT,
@@ -64,6 +70,7 @@ export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess>
   return {
     port,
     pid: child.pid,
+    inspectorPort,
     child,
     death: () => death,
     stop: () => {

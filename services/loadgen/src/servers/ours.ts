@@ -31,6 +31,7 @@ export async function startOurs(options: StartOptions, kind: 'ours' | 'baseline'
           ...options.gatewayEnv,
         },
         ...(options.openFiles === undefined ? {} : { openFiles: options.openFiles }),
+        ...(options.inspect ? { inspect: true } : {}),
         stopGraceMs: 8000,
       }),
     },

@@ -29,6 +29,7 @@ export async function startRedisBacked(server: RedisBackedServer, options: Start
     protocol: server.protocol,
     urls: nodes.map((node) => `ws://127.0.0.1:${node.port}${server.wsPath}`),
     httpUrls,
+    inspectorPorts: nodes.flatMap((node) => (node.inspectorPort === undefined ? [] : [node.inspectorPort])),
     redisPort: redis.port,
     maxConnectionsPerNode: 19_500,
     pids: () => [...nodes.map((node) => node.pid), redis.pid],

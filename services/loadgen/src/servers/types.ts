@@ -21,6 +21,8 @@ export interface ServerUnderTest {
   pids(): number[];
   /** Node process pids only (not Redis). */
   nodePids(): number[];
+  /** Each node's V8 inspector port, when it was started with one. */
+  readonly inspectorPorts?: readonly number[];
   /** Sum of V8 heap used over the node processes, when the server exposes it. */
   heapUsedBytes(): Promise<number | undefined>;
   /** Server processes that died during the run, with their last output. */
@@ -40,4 +42,6 @@ export interface StartOptions {
   readonly openFiles?: number;
   /** The gateway entry point to run (the `baseline` server's tree). */
   readonly gatewayMain?: string;
+  /** Open each of our gateways' V8 inspector (the heap sampler drives it). */
+  readonly inspect?: boolean;
 }
