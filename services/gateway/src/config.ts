@@ -21,6 +21,21 @@ const list = z
   .optional()
   .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
 
+/**
+ * An allowed origin as a browser sends it in `Origin` (scheme, host, port; lower case; no default
+ * port, no path), so `HTTPS://Chat.Example.com:443/` still matches; undefined when it is not one.
+ */
+function originOf(item: string): string | undefined {
+  if (!URL.canParse(item)) return undefined;
+  const url = new URL(item);
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  return /^https?:$/.test(url.protocol) && bare ? url.origin : undefined;
+}
+
+const origins = list
+  .refine((items) => items.every((item) => item === '*' || originOf(item) !== undefined), 'must be * or a comma list of origins like https://chat.example.com')
+  .transform((items) => items.map((item) => (item === '*' ? item : (originOf(item) ?? item))));
+
 const hostPort = /^[^\s,:]+:\d{1,5}$/;
 const addresses = z
   .string()
@@ -92,7 +107,7 @@ const schema = z.object({
   MAX_LINE_BYTES: int(4096, 16),
   RATE_SENDS_PER_SEC: int(20, 0),
   RATE_SENDS_BURST: int(40, 1),
-  ALLOWED_ORIGINS: list,
+  ALLOWED_ORIGINS: origins,
   AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   AUTH_JWKS_URL: httpUrl.optional(),
   AUTH_JWKS_COOLDOWN_MS: int(30_000, 0),

@@ -17,6 +17,11 @@ const BROKER_START_WAIT_MS = 5000;
 /** Capped by the kernel's net.core.somaxconn (4096 on current Linux). */
 const LISTEN_BACKLOG = 4096;
 
+/** A listen that fails (a HOST that does not resolve, a port in use) names the variables that chose the address. */
+function listenError(variables: string, error: unknown): Error {
+  return new Error(`${variables}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 /** One gateway node: HTTP + WebSocket on one port, optional TCP, a broker, and a graceful drain. */
 export class GatewayNode {
   private constructor(
@@ -63,7 +68,7 @@ export class GatewayNode {
     const brokerLoss = new BrokerLossReaction(broker, () => context.connections, { graceMs: config.brokerLossGraceMs, spreadMs: config.brokerLossSpreadMs }, logger);
     context.refuseNewClientsWhile(() => brokerLoss.refusing);
     const port = await new Promise<number>((resolve, reject) => {
-      http.once('error', reject);
+      http.once('error', (error) => reject(listenError(`PORT=${config.port} HOST=${config.host}`, error)));
       // A deep accept queue: when a node dies, its clients reconnect to the others all at once,
       // and a SYN dropped from a full queue costs a second (and makes nginx think the node is down).
       http.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
@@ -75,7 +80,10 @@ export class GatewayNode {
     let tcpPort: number | undefined;
     if (config.tcpPort !== undefined) {
       tcp = new TcpGateway(context, ws.idleTicker);
-      tcpPort = await tcp.listen(config.tcpPort, config.host);
+      const { tcpPort: wanted } = config;
+      tcpPort = await tcp.listen(wanted, config.host).catch((error: unknown) => {
+        throw listenError(`TCP_PORT=${wanted} HOST=${config.host}`, error);
+      });
     }
     // A node started while Redis is down serves /readyz 503 and becomes ready when Redis comes.
     await broker.start(BROKER_START_WAIT_MS).catch((error: unknown) => {
