@@ -1,6 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { Broker } from '@chat/core';
-import { createBroker } from './broker-factory.js';
 import { BrokerLossReaction } from './broker-loss.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayContext } from './context.js';
@@ -8,6 +6,7 @@ import { createApp } from './http/app.js';
 import { answerClientError } from './http/client-error.js';
 import type { Logger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { createNodeStores, type NodeStores } from './node-stores.js';
 import { PusherServer } from './pusher/pusher-server.js';
 import { StreamHeartbeat } from './transports/stream-heartbeat.js';
 import { TcpGateway } from './transports/tcp-gateway.js';
@@ -35,9 +34,12 @@ export class GatewayNode {
     readonly tcpPort: number | undefined,
     private readonly brokerLoss: BrokerLossReaction,
     private readonly pusher: PusherServer,
+    private readonly stores: NodeStores,
   ) {}
 
-  static async start(config: GatewayConfig, logger: Logger, broker: Broker = createBroker(config, logger)): Promise<GatewayNode> {
+  static async start(config: GatewayConfig, logger: Logger): Promise<GatewayNode> {
+    const stores = createNodeStores(config, logger);
+    const { broker } = stores;
     const metrics = new GatewayMetrics(config.nodeId);
     const context = new GatewayContext(config, logger, broker, metrics);
     let connectedBefore = false;
@@ -55,8 +57,8 @@ export class GatewayNode {
 
     const streams = new StreamHeartbeat(config.sseHeartbeatMs);
     // Pusher keys go under REDIS_KEY_PREFIX too: `<prefix>pusher:{<app>}:…`.
-    const pusher = new PusherServer(context, config.redisKeyPrefix);
-    const { app, stop: stopApp } = createApp(context, streams, pusher);
+    const pusher = new PusherServer(context, config.redisKeyPrefix, stores.redis);
+    const { app, stop: stopApp } = createApp(context, streams, stores.cursors, pusher);
     const handle = app.callback();
     // koa answers every request itself, errors included (the error sink); nothing to await here.
     const http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (request, response) => void handle(request, response));
@@ -90,7 +92,7 @@ export class GatewayNode {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'broker not ready yet; retrying in the background');
     });
     await pusher.start();
-    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort, brokerLoss, pusher);
+    return new GatewayNode(context, http, ws, streams, stopApp, tcp, port, tcpPort, brokerLoss, pusher, stores);
   }
 
   /**
@@ -119,6 +121,8 @@ export class GatewayNode {
     this.stopApp();
     this.http.closeAllConnections();
     await httpClosed;
+    // Last: the Redis connections the broker, the cursors and Pusher shared, now that all stopped.
+    await this.stores.close();
     context.logger.info('drained');
   }
 

@@ -37,16 +37,21 @@ export type { RedisAddress, RedisTopology } from './redis-topology.js';
 interface RedisNodeOptions extends BrokerOptions {
   readonly nodeId: string;
   readonly logger?: EngineLogger;
-  /** PING interval and command/PING timeout on each Redis connection (default 1000 / 2000 ms). */
+  /** PING interval and command/PING timeout on each Redis connection it opens (default 1000 / 2000 ms). */
   readonly link?: LinkTimeouts;
   /** Prefix of every key and channel (REDIS_KEY_PREFIX), so deployments can share one Redis. */
   readonly keyPrefix?: string;
 }
 
-/** One Redis by `url` (`redis://host:port/db`), or any topology: single, Redis Cluster, Sentinel. */
+/**
+ * One Redis by `url` (`redis://host:port/db`), or any topology: single, Redis Cluster, Sentinel;
+ * the broker opens its connections and closes them in `stop`. Or `connections` its node opened
+ * and shares with other users (cursors, Pusher): the broker uses them and leaves them open.
+ */
 export type RedisBrokerOptions =
-  | (RedisNodeOptions & { readonly url: string; readonly topology?: undefined })
-  | (RedisNodeOptions & { readonly topology: RedisTopology; readonly url?: undefined });
+  | (RedisNodeOptions & { readonly url: string; readonly topology?: undefined; readonly connections?: undefined })
+  | (RedisNodeOptions & { readonly topology: RedisTopology; readonly url?: undefined; readonly connections?: undefined })
+  | (RedisNodeOptions & { readonly connections: RedisConnections; readonly url?: undefined; readonly topology?: undefined });
 
 const RESYNC_RETRY_MS = 500;
 
@@ -57,6 +62,8 @@ const RESYNC_RETRY_MS = 500;
 export class RedisBroker implements Broker {
   readonly kind = 'redis' as const;
   private readonly redis: RedisConnections;
+  /** Opened by this broker (url, topology), so closed by its stop; else its node's to close. */
+  private readonly ownsConnections: boolean;
   /** The node's room layer: where room traffic goes (none attached: dropped). */
   private traffic: RoomTraffic | undefined;
   /** Per room, the epoch of the registry's last read: the epoch its listeners are in. */
@@ -81,8 +88,8 @@ export class RedisBroker implements Broker {
   constructor(private readonly options: RedisBrokerOptions) {
     this.logger = options.logger ?? silentLogger;
     this.idempotencyWindow = options.idempotencyWindow ?? Math.max(options.historySize, 1000);
-    const topology: RedisTopology = options.topology ?? { mode: 'single', url: options.url };
-    this.redis = connectTopology(topology, options.nodeId, options.link);
+    this.ownsConnections = options.connections === undefined;
+    this.redis = options.connections ?? connectTopology(options.topology ?? { mode: 'single', url: options.url }, options.nodeId, options.link, this.logger);
     this.keys = new RedisKeys(options.keyPrefix);
     this.renewals = new RoomTtlRenewals(this.roomTtlMs);
     this.keeper = new ServedRoomKeeper(this.roomTtlMs);
@@ -113,8 +120,6 @@ export class RedisBroker implements Broker {
     );
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => this.onResubscribed());
-    this.redis.onError((role, error) => this.logger.warn({ role, err: error.message }, 'redis connection error'));
-    this.redis.onSilent((role, waitedMs) => this.logger.warn({ role, waitedMs }, 'redis link silent: no PONG in time; reconnecting'));
     this.redis.onMessage((channel, payload) => this.onChannelPayload(channel, payload));
   }
 
@@ -128,6 +133,7 @@ export class RedisBroker implements Broker {
   }
 
   async start(timeoutMs = 5000): Promise<void> {
+    // Shared connections may be open already: connect() acts once.
     this.redis.connect();
     this.startHeartbeat(Math.max(50, Math.floor(this.options.presenceTtlMs / 3)));
     if (this.health.isConnected) return;
@@ -151,7 +157,7 @@ export class RedisBroker implements Broker {
     clearInterval(this.heartbeatTimer);
     if (cleanup && this.commands.status === 'ready') await Promise.allSettled([this.presence.dropAll(), this.nodes.removeOwn()]);
     this.presence.clear();
-    await this.redis.close(cleanup);
+    if (this.ownsConnections) await this.redis.close(cleanup);
     this.health.setConnected(false, 'stopped');
   }
 

@@ -1,22 +1,21 @@
 import type { CursorStore } from '../cursor-store.js';
 import { BrokerUnavailableError } from '../errors.js';
 import { RedisKeys } from './keys.js';
-import type { LinkTimeouts } from './link-watchdog.js';
-import { connectTopology, type RedisConnections, type RedisTopology } from './redis-topology.js';
+import type { RedisConnections } from './redis-topology.js';
 
 /**
- * Cursor snapshots in Redis: `<prefix>cursor:<id>` with an expiry (SET PX), on its own connection
- * of the deployment's topology, so any node resumes a stream another node served.
+ * Cursor snapshots in Redis: `<prefix>cursor:<id>` with an expiry (SET PX), so any node resumes a
+ * stream another node served. It runs its commands on its node's connections, which the node
+ * opens and closes.
  */
 export class RedisCursorStore implements CursorStore {
-  private readonly redis: RedisConnections;
   private readonly keys: RedisKeys;
 
-  constructor(topology: RedisTopology, nodeId: string, link?: LinkTimeouts, keyPrefix?: string) {
+  constructor(
+    private readonly redis: RedisConnections,
+    keyPrefix?: string,
+  ) {
     this.keys = new RedisKeys(keyPrefix);
-    this.redis = connectTopology(topology, `${nodeId}-cursors`, link);
-    this.redis.onError(() => undefined);
-    this.redis.connect();
   }
 
   async save(id: string, positions: string, ttlMs: number): Promise<void> {
@@ -35,7 +34,8 @@ export class RedisCursorStore implements CursorStore {
     }
   }
 
+  /** Nothing to release: the connections are the node's, closed by it once every user stopped. */
   close(): Promise<void> {
-    return this.redis.close(true);
+    return Promise.resolve();
   }
 }

@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { defineChatScripts, UNPIPELINED_SCRIPTS, type ChatScripts } from './scripts.js';
 import { ClusterProbe } from './cluster-probe.js';
 import { defaultLinkTimeouts, LinkWatchdog, type LinkTimeouts } from './link-watchdog.js';
+import { silentLogger, type EngineLogger } from '../logger.js';
 
 /** A host and port of a Redis server or Sentinel. */
 export interface RedisAddress {
@@ -26,8 +27,12 @@ function natOption(natMap: NatMap | undefined): { natMap?: Record<string, { host
 export type ChatCommands = (Redis | Cluster) & ChatScripts;
 
 /**
- * The two connections of a broker node and how pub/sub works on them: plain PUBLISH/SUBSCRIBE on
- * one server (or its Sentinel-managed primary), sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster.
+ * The two connections of a node (commands, subscriber) and how pub/sub works on them: plain
+ * PUBLISH/SUBSCRIBE on one server (or its Sentinel-managed primary), sharded SPUBLISH/SSUBSCRIBE
+ * on a Redis Cluster. A gateway node opens one and its broker, cursor store and Pusher backend
+ * share it: each listener gets every channel's messages and skips the channels that are not its
+ * own, and each user subscribes its own channels again after a reconnect. `connect` and `close`
+ * act once, whoever calls them; the one who opened the connections closes them, last.
  */
 export interface RedisConnections {
   readonly commands: ChatCommands;
@@ -39,19 +44,18 @@ export interface RedisConnections {
   publishGroupOf(roomChannel: string): string;
   /** For logs, without credentials. */
   readonly label: string;
+  /** Opens both connections (once; later calls do nothing). */
   connect(): void;
   /** Both connections can serve (and, on a cluster, every slot's master answers). */
   isReady(): boolean;
   /** Called whenever readiness may have changed. */
   onChange(listener: () => void): void;
-  onError(listener: (role: string, error: Error) => void): void;
-  /** Called when a connection that looked ready stopped answering and was dropped (link watchdog). */
-  onSilent(listener: (role: string, waitedMs: number) => void): void;
   onMessage(listener: (channel: string, payload: string) => void): void;
-  /** Called when subscriptions were re-established under the broker (a cluster shard's subscriber replaced). */
+  /** Called when subscriptions were re-established under the users (a cluster shard's subscriber replaced). */
   onResubscribed(listener: () => void): void;
   subscribe(channels: readonly string[]): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
+  /** Closes both (the first call; later calls get the same promise). */
   close(graceful: boolean): Promise<void>;
 }
 
@@ -63,13 +67,46 @@ const baseOptions: RedisOptions = {
   retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
 };
 
+/** What becomes of a connection's errors and of a link the watchdog found silent: warnings in the log. */
+interface LinkLog {
+  readonly error: (role: string, error: Error) => void;
+  readonly silent: (role: string, waitedMs: number) => void;
+}
+
+function linkLog(logger: EngineLogger): LinkLog {
+  return {
+    error: (role, error) => logger.warn({ role, err: error.message }, 'redis connection error'),
+    silent: (role, waitedMs) => logger.warn({ role, waitedMs }, 'redis link silent: no PONG in time; reconnecting'),
+  };
+}
+
 /**
- * Opens (lazily) the commands and subscriber connections for a topology. On one server or a
+ * Creates (unopened until `connect`) the commands and subscriber connections for a topology,
+ * named `chat-<nodeId>` and `chat-<nodeId>-sub` (CLIENT SETNAME). On one server or a
  * Sentinel-managed primary, a command fails after `link.timeoutMs` instead of hanging on a silent
- * link, and a watchdog drops a connection that stops answering PING.
+ * link, and a watchdog drops a connection that stops answering PING; both are logged to `logger`.
  */
-export function connectTopology(topology: RedisTopology, nodeId: string, link: LinkTimeouts = defaultLinkTimeouts): RedisConnections {
-  if (topology.mode === 'cluster') return clusterConnections(topology.nodes, topology.natMap, nodeId, link);
+export function connectTopology(topology: RedisTopology, nodeId: string, link: LinkTimeouts = defaultLinkTimeouts, logger: EngineLogger = silentLogger): RedisConnections {
+  return actingOnce(openTopology(topology, nodeId, link, linkLog(logger)));
+}
+
+/** `connect` and `close` take effect once, so every user of shared connections may call them. */
+function actingOnce(connections: RedisConnections): RedisConnections {
+  let opened = false;
+  let closing: Promise<void> | undefined;
+  return {
+    ...connections,
+    connect: () => {
+      if (opened || closing) return;
+      opened = true;
+      connections.connect();
+    },
+    close: (graceful) => (closing ??= connections.close(graceful)),
+  };
+}
+
+function openTopology(topology: RedisTopology, nodeId: string, link: LinkTimeouts, log: LinkLog): RedisConnections {
+  if (topology.mode === 'cluster') return clusterConnections(topology.nodes, topology.natMap, nodeId, link, log);
   const options = (suffix: string): RedisOptions => ({
     ...baseOptions,
     connectionName: `chat-${nodeId}${suffix}`,
@@ -81,6 +118,7 @@ export function connectTopology(topology: RedisTopology, nodeId: string, link: L
       new Redis(topology.url, { ...options('-sub'), autoResubscribe: false }),
       topology.url.replace(/\/\/[^@/]*@/, '//***@'),
       link,
+      log,
     );
   }
   const sentinel = (suffix: string): RedisOptions => ({
@@ -97,16 +135,15 @@ export function connectTopology(topology: RedisTopology, nodeId: string, link: L
     new Redis({ ...sentinel('-sub'), autoResubscribe: false }),
     `sentinel ${topology.name} via ${topology.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}`,
     link,
+    log,
   );
 }
 
-function serverConnections(commandsConnection: Redis, subscriber: Redis, label: string, link: LinkTimeouts): RedisConnections {
+function serverConnections(commandsConnection: Redis, subscriber: Redis, label: string, link: LinkTimeouts, log: LinkLog): RedisConnections {
   const commands = defineChatScripts(commandsConnection);
   const both = [['commands', commandsConnection], ['subscriber', subscriber]] as const;
-  const silentListeners: Array<(role: string, waitedMs: number) => void> = [];
-  const watchdog = new LinkWatchdog(() => both, link, (role, waitedMs) => {
-    for (const listener of silentListeners) listener(role, waitedMs);
-  });
+  for (const [role, connection] of both) connection.on('error', (error: Error) => log.error(role, error));
+  const watchdog = new LinkWatchdog(() => both, link, log.silent);
   return {
     commands,
     publishCommand: 'PUBLISH',
@@ -123,12 +160,8 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
         connection.on('close', listener);
       }
     },
-    onError: (listener) => {
-      for (const [role, connection] of both) connection.on('error', (error: Error) => listener(role, error));
-    },
-    onSilent: (listener) => void silentListeners.push(listener),
     onMessage: (listener) => void subscriber.on('message', listener),
-    // The broker resubscribes itself after 'ready' (autoResubscribe is off).
+    // Each user resubscribes its own channels after 'ready' (autoResubscribe is off).
     onResubscribed: () => undefined,
     subscribe: async (channels) => {
       if (subscriber.status !== 'ready') throw new Error('subscriber not ready');
@@ -147,7 +180,7 @@ function serverConnections(commandsConnection: Redis, subscriber: Redis, label: 
   };
 }
 
-function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | undefined, nodeId: string, link: LinkTimeouts): RedisConnections {
+function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | undefined, nodeId: string, link: LinkTimeouts, log: LinkLog): RedisConnections {
   const seeds = nodes.map(({ host, port }) => ({ host, port }));
   // As on one server: a command on a silent shard fails after the timeout instead of hanging.
   const redisOptions = { connectTimeout: 2000, maxRetriesPerRequest: 0, ...(link.timeoutMs > 0 ? { commandTimeout: link.timeoutMs } : {}) };
@@ -177,15 +210,16 @@ function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | und
   const commands = defineChatScripts(commandsCluster);
   const probe = new ClusterProbe(commandsCluster);
   const clusters = [['commands', commandsCluster], ['subscriber', subscriber]] as const;
+  for (const [role, cluster] of clusters) {
+    cluster.on('error', (error: Error) => log.error(role, error));
+    cluster.on('nodeError', (error: Error, key: string) => log.error(`${role} ${key}`, error));
+  }
   // The probe turns readiness off when a shard stops answering; the watchdog drops each silent
   // node connection, so ioredis connects it again (at its next slots refresh) once the link is back.
-  const silentListeners: Array<(role: string, waitedMs: number) => void> = [];
   const watchdog = new LinkWatchdog(
     () => clusters.flatMap(([role, cluster]) => cluster.nodes('all').map((node) => [`${role} ${node.options.host}:${node.options.port}`, node] as const)),
     link,
-    (role, waitedMs) => {
-      for (const listener of silentListeners) listener(role, waitedMs);
-    },
+    log.silent,
   );
   return {
     commands,
@@ -205,13 +239,6 @@ function clusterConnections(nodes: readonly RedisAddress[], natMap: NatMap | und
       }
       probe.onChange(listener);
     },
-    onError: (listener) => {
-      for (const [role, cluster] of clusters) {
-        cluster.on('error', (error: Error) => listener(role, error));
-        cluster.on('nodeError', (error: Error, key: string) => listener(`${role} ${key}`, error));
-      }
-    },
-    onSilent: (listener) => void silentListeners.push(listener),
     onMessage: (listener) => void subscriber.on('smessage', listener),
     // A shard's subscriber was replaced (failover, slot move): messages may have been missed meanwhile.
     onResubscribed: (listener) => void subscriber.on('subscribersReady', listener),

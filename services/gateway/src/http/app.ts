@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { fileURLToPath } from 'node:url';
+import type { CursorStore } from '@chat/core';
 import { mountAdminRoutes } from '../admin/routes-admin.js';
-import { createCursorStore } from '../broker-factory.js';
 import type { GatewayContext } from '../context.js';
 import type { PusherServer } from '../pusher/pusher-server.js';
 import { pollHandler } from '../transports/long-poll.js';
@@ -21,8 +21,8 @@ import { staticFiles } from './static-files.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
-/** The koa application of one node: one error sink, the routes, then the public folder. */
-export function createApp(context: GatewayContext, streams: StreamHeartbeat, pusher?: PusherServer): { app: Koa; stop: () => void } {
+/** The koa application of one node: one error sink, the routes, then the public folder. `cursors` stay the node's to close. */
+export function createApp(context: GatewayContext, streams: StreamHeartbeat, cursors: CursorStore, pusher?: PusherServer): { app: Koa; stop: () => void } {
   const app = new Koa();
   const router = new Router();
   app.use(errorSink(context.logger, (code) => context.metrics.clientError(code)));
@@ -39,7 +39,6 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, pus
   const stopAdmin = mountAdminRoutes(router, context);
   const stopObserving = context.broker.observe(context.metrics.brokerObserver);
   mountSeedRoutes(router, context.config.nodeId);
-  const cursors = createCursorStore(context.config);
   router.get('/sse', eventStreamHandler(context, streams, SSE_FORMAT, cursors));
   router.get('/xhr-stream', eventStreamHandler(context, streams, NDJSON_FORMAT, cursors));
   router.get('/pushlet', eventStreamHandler(context, streams, PUSHLET_FORMAT, cursors));
@@ -52,7 +51,6 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, pus
     stopApi();
     stopChatFeatures();
     reads.stop();
-    void cursors.close();
     stopAdmin();
     stopObserving();
   };

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type Router from '@koa/router';
+import type { RedisConnections } from '@chat/core/redis-topology';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import { WsOutlet } from '../transports/ws-outlet.js';
@@ -40,12 +41,17 @@ export class PusherServer {
   private socketCounter = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: GatewayContext, keyPrefix: string) {
+  /** `redis`: the node's connections (shared with its broker), or undefined for the in-memory backend. */
+  constructor(
+    private readonly context: GatewayContext,
+    keyPrefix: string,
+    redis: RedisConnections | undefined,
+  ) {
     const { config, logger } = context;
     const settings = config.pusher;
     this.apps = new PusherApps(settings.apps);
-    const backend: PusherBackend = config.redis
-      ? new RedisPusherBackend({ topology: config.redis, nodeId: config.nodeId, keyPrefix, presenceTtlMs: config.presenceTtlMs, webhookDelayMs: settings.webhookDelayMs, cacheTtlMs: CACHE_TTL_MS, link: config.redisLink, logger })
+    const backend: PusherBackend = redis
+      ? new RedisPusherBackend({ connections: redis, nodeId: config.nodeId, keyPrefix, presenceTtlMs: config.presenceTtlMs, webhookDelayMs: settings.webhookDelayMs, cacheTtlMs: CACHE_TTL_MS, logger })
       : new MemoryPusherBackend({ webhookDelayMs: settings.webhookDelayMs, cacheTtlMs: CACHE_TTL_MS });
     const metrics = new PusherMetrics(context.metrics.registry, settings.apps.map((app) => app.id));
     const hub = new ChannelHub(backend, (appId, count) => {

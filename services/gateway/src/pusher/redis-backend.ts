@@ -1,5 +1,4 @@
-import type { RedisTopology } from '@chat/core';
-import { connectTopology, type RedisConnections } from '@chat/core/redis-topology';
+import type { RedisConnections } from '@chat/core/redis-topology';
 import type { Logger } from '../logger.js';
 import type { PusherApp } from './pusher-apps.js';
 import {
@@ -19,7 +18,8 @@ import { definePusherScripts, type PusherScripts } from './redis-scripts.js';
 import { nextAttempt, parseJob } from './webhook-job.js';
 
 export interface RedisPusherOptions {
-  readonly topology: RedisTopology;
+  /** The node's connections, shared with its broker and cursor store: the node opens and closes them. */
+  readonly connections: RedisConnections;
   readonly nodeId: string;
   /** REDIS_KEY_PREFIX: keys go under `<prefix>pusher:`. */
   readonly keyPrefix: string;
@@ -28,7 +28,6 @@ export interface RedisPusherOptions {
   readonly webhookDelayMs: number;
   /** How long a `cache-` channel keeps its last event. */
   readonly cacheTtlMs: number;
-  readonly link: { readonly pingIntervalMs: number; readonly timeoutMs: number };
   readonly logger: Logger;
 }
 
@@ -41,7 +40,10 @@ function pairs(flat: readonly string[]): Map<string, string> {
   return map;
 }
 
-/** The Pusher backend on Redis: one server, Sentinel or Cluster, through the core's topology factory. */
+/**
+ * The Pusher backend on Redis (one server, Sentinel or Cluster) over its node's connections:
+ * its pub/sub channels (`<prefix>pusher:{<app>}:ch:…`) share the subscriber with the node's rooms.
+ */
 export class RedisPusherBackend implements PusherBackend {
   readonly kind = 'redis' as const;
   private readonly redis: RedisConnections;
@@ -49,23 +51,28 @@ export class RedisPusherBackend implements PusherBackend {
   private readonly listened = new Set<string>();
   private readonly listeners: Array<(appId: string, channel: string, payload: ChannelPayload) => void> = [];
   private wasReady = false;
+  private stopped = false;
 
   constructor(private readonly options: RedisPusherOptions) {
-    this.redis = connectTopology(options.topology, `${options.nodeId}-pusher`, options.link);
+    this.redis = options.connections;
     this.scripts = definePusherScripts(this.redis.commands);
-    this.redis.onError((role, error) => options.logger.debug({ role, err: error.message }, 'pusher redis connection error'));
+  }
+
+  /** Listens on the node's connections from now on: a node without Pusher apps never starts it, so its rooms' messages skip it. */
+  start(): Promise<void> {
     this.redis.onMessage((pubsub, text) => this.receive(pubsub, text));
     this.redis.onChange(() => this.onConnectionChange());
     this.redis.onResubscribed(() => void this.resubscribe());
-  }
-
-  start(): Promise<void> {
+    // The node's broker has usually opened them already: connect() acts once.
     this.redis.connect();
+    this.wasReady = this.redis.isReady();
     return Promise.resolve();
   }
 
-  async stop(): Promise<void> {
-    await this.redis.close(true);
+  /** Stops resubscribing; the connections stay open for the node's other users (the node closes them). */
+  stop(): Promise<void> {
+    this.stopped = true;
+    return Promise.resolve();
   }
 
   isReady(): boolean {
@@ -193,21 +200,24 @@ export class RedisPusherBackend implements PusherBackend {
   }
 
   private receive(pubsub: string, text: string): void {
+    // The node's room channels arrive here too: skipped before any decoding.
     const where = channelOfPubsub(this.options.keyPrefix, pubsub);
+    if (!where) return;
     const payload = decodePayload(text);
-    if (!where || !payload) return;
+    if (!payload) return;
     for (const listener of this.listeners) listener(where.appId, where.channel, payload);
   }
 
   private onConnectionChange(): void {
+    if (this.stopped) return;
     const ready = this.redis.isReady();
     if (ready && !this.wasReady) void this.resubscribe();
     this.wasReady = ready;
   }
 
-  /** After a reconnect (autoResubscribe is off in the core's factory): every channel again. */
+  /** After a reconnect (autoResubscribe is off in the core's factory): every channel of ours again. */
   private async resubscribe(): Promise<void> {
-    if (this.listened.size === 0) return;
+    if (this.stopped || this.listened.size === 0) return;
     await this.redis.subscribe([...this.listened]).catch((error: unknown) => {
       this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'pusher channels not resubscribed; retrying on the next reconnect');
     });
