@@ -8,15 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '@chat/testkit';
 import { HeapSampler, topAllocationSites } from '../../services/loadgen/src/profile/heap-sampler.js';
 
-// A process that allocates 8 MB of small arrays in a named function each time it reads a line.
+// A process that, each time it reads a line, allocates small arrays it keeps (allocateOnRequest)
+// and as many it drops at once (allocateGarbage).
 const ALLOCATOR = `
 const kept = [];
+let dropped = 0;
 function allocateOnRequest() {
   for (let i = 0; i < 100000; i++) kept.push(new Array(8).fill(i));
-  if (kept.length > 400000) kept.length = 0;
+}
+function allocateGarbage() {
+  for (let i = 0; i < 100000; i++) dropped += new Array(8).fill(i).length;
 }
 require('node:readline').createInterface({ input: process.stdin }).on('line', () => {
   allocateOnRequest();
+  allocateGarbage();
   process.stdout.write('allocated\\n');
 });
 process.stdout.write('ready\\n');
@@ -33,25 +38,38 @@ describe('the heap sampler of the bench (--heap-sample)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('samples a live process over its inspector and names the function that allocated', async () => {
+  /** Samples one request of the allocator in `mode`: bytes by function name. */
+  async function sampleOneRequest(mode: 'all' | 'promoted'): Promise<{ sampledBytes: number; byFunction: Map<string, number>; sites: string[] }> {
     dir = mkdtempSync(join(tmpdir(), 'heap-sampler-'));
     const script = join(dir, 'allocator.cjs');
     writeFileSync(script, ALLOCATOR);
     const port = await freePort();
-    child = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, script], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, '--expose-gc', script], { stdio: ['pipe', 'pipe', 'ignore'] });
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     expect((await lines.next()).value).toBe('ready');
-
     const sampler = await HeapSampler.open(port);
     try {
-      await sampler.start('all');
+      await sampler.start(mode);
       child.stdin!.write('go\n');
       expect((await lines.next()).value).toBe('allocated');
-      const { sampledBytes, sites } = topAllocationSites(await sampler.stop(), 5);
-      expect(sampledBytes).toBeGreaterThan(1_000_000);
-      expect(sites[0]?.site).toMatch(/^allocateOnRequest \(.*allocator\.cjs:\d+\)$/);
+      const { sampledBytes, sites } = topAllocationSites(await sampler.stop(), 10);
+      const byFunction = new Map(sites.map(({ site, bytes }) => [site.slice(0, site.indexOf(' (')), bytes]));
+      return { sampledBytes, byFunction, sites: sites.map(({ site }) => site) };
     } finally {
       sampler.close();
     }
+  }
+
+  it('samples a live process over its inspector and names the functions that allocated', async () => {
+    const { sampledBytes, byFunction, sites } = await sampleOneRequest('all');
+    expect(sampledBytes).toBeGreaterThan(2_000_000);
+    expect(sites[0]).toMatch(/^allocate(OnRequest|Garbage) \(.*allocator\.cjs:\d+\)$/);
+    expect(byFunction.get('allocateGarbage')).toBeGreaterThan(500_000);
+  });
+
+  it('with promoted, keeps what survives and drops what died young, even when it died after the last scavenge', async () => {
+    const { byFunction } = await sampleOneRequest('promoted');
+    expect(byFunction.get('allocateOnRequest')).toBeGreaterThan(1_000_000);
+    expect(byFunction.get('allocateGarbage') ?? 0).toBeLessThan((byFunction.get('allocateOnRequest') ?? 0) / 10);
   });
 });

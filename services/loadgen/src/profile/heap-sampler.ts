@@ -33,6 +33,7 @@ function textOf(data: RawData): string {
  */
 export class HeapSampler {
   private nextId = 1;
+  private mode: HeapSampleMode = 'all';
   private readonly pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
 
   private constructor(private readonly socket: WebSocket) {
@@ -56,6 +57,7 @@ export class HeapSampler {
   }
 
   async start(mode: HeapSampleMode): Promise<void> {
+    this.mode = mode;
     await this.call('HeapProfiler.enable');
     await this.call('HeapProfiler.startSampling', {
       samplingInterval: SAMPLING_INTERVAL_BYTES,
@@ -64,7 +66,16 @@ export class HeapSampler {
     });
   }
 
+  /**
+   * With `promoted`, a scavenge first (the process runs with `--expose-gc`): what was allocated
+   * since the last one and is already dead would otherwise count as surviving, up to a whole
+   * young generation of it.
+   */
   async stop(): Promise<SamplingHeapProfile> {
+    if (this.mode === 'promoted') {
+      const { result } = (await this.call('Runtime.evaluate', { expression: "typeof gc === 'function' ? (gc({ type: 'minor' }), 'scavenged') : 'no gc'" })) as { result: { value?: string } };
+      if (result.value !== 'scavenged') throw new Error('--heap-sample=promoted needs the process started with --expose-gc');
+    }
     const { profile } = (await this.call('HeapProfiler.stopSampling')) as { profile: SamplingHeapProfile };
     return profile;
   }

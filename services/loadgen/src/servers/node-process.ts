@@ -26,7 +26,7 @@ export interface NodeLaunch {
   readonly stopGraceMs?: number;
   /** Open-file limit to raise the process to (see withOpenFiles). */
   readonly openFiles?: number;
-  /** Open the V8 inspector on a free loopback port (for the heap sampler). */
+  /** Open the V8 inspector on a free loopback port and expose gc() (for the heap sampler). */
   readonly inspect?: boolean;
 }
 
@@ -38,7 +38,8 @@ export interface NodeLaunch {
 export async function startNodeProcess(launch: NodeLaunch): Promise<NodeProcess> {
   const port = await freePort();
   const inspectorPort = launch.inspect ? await freePort() : undefined;
-  const nodeArgs = inspectorPort === undefined ? launch.args : [`--inspect=127.0.0.1:${inspectorPort}`, ...launch.args];
+  // --expose-gc: the sampler scavenges before it stops (see HeapSampler.stop).
+  const nodeArgs = inspectorPort === undefined ? launch.args : [`--inspect=127.0.0.1:${inspectorPort}`, '--expose-gc', ...launch.args];
   const { command, args } = launch.openFiles === undefined ? { command: process.execPath, args: [...nodeArgs] } : withOpenFiles(launch.openFiles, process.execPath, nodeArgs);
   const child = spawnTracked(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
