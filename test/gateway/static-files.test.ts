@@ -38,6 +38,13 @@ describe('the chat page and static files', () => {
     expect(await viaFetch.text()).toContain(`127.0.0.1:${nodes[0]!.port}`);
   });
 
+  it('GET /chat.html is the same page, the placeholder filled too', async () => {
+    const answer = await rawHttp(nodes[0]!.port, '/chat.html', { host: 'chat.example.test:8443' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('chat.example.test:8443');
+    expect(answer.body).not.toContain('%%HOST:PORT%%');
+  });
+
   it('a Host header that is not a plain host:port is never written into the page', async () => {
     const answer = await rawHttp(nodes[0]!.port, '/chat', { host: 'evil.test"><script>alert(1)</script>' });
     if (answer.status === 200) {

@@ -43,7 +43,8 @@ export function staticFiles(publicDir: string) {
       return;
     }
     ctx.set('X-Content-Type-Options', 'nosniff');
-    if (ctx.path === '/chat') {
+    // The page's own file is the same page: its placeholder is never served unfilled.
+    if (ctx.path === '/chat' || ctx.path === '/chat.html') {
       const host = ctx.get('host');
       const page = await readFile(resolve(root, 'chat.html'), 'utf8');
       ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
