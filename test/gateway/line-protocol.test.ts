@@ -110,6 +110,22 @@ describe('the seed line protocol on /ws/line and TCP, across nodes', () => {
     expect(client.lines.items.some((line) => line.includes('yyyy'))).toBe(false);
     expect(client.isOpen).toBe(true);
   });
+
+  it('a TCP line that is not UTF-8 gets "status ! bad_request: …" and is dropped, not stored as U+FFFD; characters split across packets still decode', async () => {
+    const client = resources.track(await TcpLineClient.connect(a.tcpPort));
+    const watcher = resources.track(await JsonWsClient.connect(a.ws));
+    await watcher.join(LOBBY);
+    client.write(Buffer.concat([Buffer.from('msg ! broken '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('\n')]));
+    await client.waitForLine('status ! bad_request: line is not valid UTF-8');
+    const euro = Buffer.from('msg ! price 5\u20ac\n');
+    const split = euro.indexOf(0xe2) + 1;
+    client.write(euro.subarray(0, split));
+    await new Promise((resolve) => setImmediate(resolve));
+    client.write(euro.subarray(split));
+    await watcher.waitForMessage(LOBBY, 'price 5\u20ac');
+    expect(watcher.messages(LOBBY).some((message) => message.text.includes('broken'))).toBe(false);
+    expect(client.isOpen).toBe(true);
+  });
 });
 
 describe('the TCP acceptor pool (TCP_MAX_CONNECTIONS=2)', () => {

@@ -1,29 +1,66 @@
-/** Splits a text stream into `\n` lines (a trailing `\r` dropped); a line over `maxBytes` is reported and skipped whole. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+
+/** What a LineReader finds in the stream. */
+export interface LineEvents {
+  line(text: string): void;
+  /** A line over the byte limit: skipped whole. */
+  tooLong(): void;
+  /** A line that is not UTF-8: skipped (never decoded into U+FFFD and passed on as changed text). */
+  notUtf8(): void;
+}
+
+/** Splits a byte stream into `\n` lines (a trailing `\r` dropped), each decoded as UTF-8 and at most `maxBytes`. */
 export class LineReader {
-  private pending = '';
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private discarding = false;
 
   constructor(
     private readonly maxBytes: number,
-    private readonly onLine: (line: string) => void,
-    private readonly onTooLong: () => void,
+    private readonly events: LineEvents,
   ) {}
 
-  push(chunk: string): void {
-    this.pending += chunk;
-    let newline = this.pending.indexOf('\n');
-    while (newline !== -1) {
-      const line = this.pending.slice(0, newline).replace(/\r$/, '');
-      this.pending = this.pending.slice(newline + 1);
-      if (this.discarding) this.discarding = false;
-      else if (Buffer.byteLength(line) > this.maxBytes) this.onTooLong();
-      else this.onLine(line);
-      newline = this.pending.indexOf('\n');
+  push(chunk: Buffer): void {
+    let start = 0;
+    // A 0x0a byte is never part of a multi-byte UTF-8 character: splitting bytes is safe.
+    for (let newline = chunk.indexOf(NEWLINE); newline !== -1; newline = chunk.indexOf(NEWLINE, start)) {
+      this.take(chunk.subarray(start, newline));
+      this.endLine();
+      start = newline + 1;
     }
-    if (!this.discarding && Buffer.byteLength(this.pending) > this.maxBytes) {
+    this.take(chunk.subarray(start));
+    if (!this.discarding && this.pendingBytes > this.maxBytes) {
       this.discarding = true;
-      this.onTooLong();
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.events.tooLong();
     }
-    if (this.discarding) this.pending = '';
+  }
+
+  private take(part: Buffer): void {
+    if (this.discarding || part.length === 0) return;
+    this.pending.push(part);
+    this.pendingBytes += part.length;
+  }
+
+  private endLine(): void {
+    const bytes = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    const line = bytes.at(-1) === RETURN ? bytes.subarray(0, -1) : bytes;
+    if (line.length > this.maxBytes) return this.events.tooLong();
+    let text: string;
+    try {
+      text = utf8.decode(line);
+    } catch {
+      return this.events.notUtf8();
+    }
+    this.events.line(text);
   }
 }

@@ -127,12 +127,18 @@ export class TcpGateway {
       metrics.limitViolation('line_length');
       send(`${formatNotice(`line too long (max ${config.maxLineBytes} bytes)`)}\n`);
     };
-    const reader = new LineReader(config.maxLineBytes, (line) => {
-      if (session) void session.handleLine(line);
-      else if (this.context.authRequired) authenticate(line);
-    }, tooLong);
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => reader.push(chunk));
+    const reader = new LineReader(config.maxLineBytes, {
+      line: (line) => {
+        if (session) void session.handleLine(line);
+        else if (this.context.authRequired) authenticate(line);
+      },
+      tooLong,
+      notUtf8: () => {
+        metrics.clientError('bad_request');
+        send(`${formatNotice('bad_request: line is not valid UTF-8')}\n`);
+      },
+    });
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.once('close', () => {
       this.sockets.delete(socket);
       release();
