@@ -1,5 +1,6 @@
 import type { ErrorEvent } from '@chat/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { type RedisServer } from '@chat/testkit';
 import { isError } from './helpers/frames.js';
 import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
@@ -52,6 +53,8 @@ describe('WebSocket bad input: a clear error, and the connection stays usable', 
     ['a text longer than MAX_TEXT_LENGTH', { type: 'send', room, text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }, 'text_too_long'],
     ['a text that is a number', { type: 'send', room, text: 42 }, 'invalid_text'],
     ['an empty text', { type: 'send', room, text: '' }, 'invalid_text'],
+    ['a text with a lone surrogate (valid JSON, not UTF-8)', { type: 'send', room, text: 'a\ud800b' }, 'invalid_text'],
+    ['a nick with a lone surrogate', { type: 'nick', nick: 'bad\udc00' }, 'invalid_nick'],
     ['a room that is a number', { type: 'join', room: 7 }, 'invalid_room'],
     ['a malformed since', { type: 'join', room, since: { epoch: 5, offset: 'x' } }, 'bad_request'],
     ['a leave of a room not joined', { type: 'leave', room: 'never-joined' }, 'not_joined'],
@@ -67,6 +70,15 @@ describe('WebSocket bad input: a clear error, and the connection stays usable', 
       await stillUsable();
     });
   }
+
+  it(`MAX_TEXT_LENGTH (${MAX_TEXT_LENGTH}) counts characters, not UTF-16 units: that many emoji are one message`, async () => {
+    const text = '\u{1F600}'.repeat(MAX_TEXT_LENGTH);
+    const ack = await client.say(room, text);
+    expect(ack.duplicate).toBe(false);
+    await watcher.waitForMessage(room, text);
+    const error = await client.expectError({ type: 'send', room, text: `${text}x` });
+    expect(error.code).toBe('text_too_long');
+  });
 
   it('a binary frame gets error binary_not_supported', async () => {
     const from = client.mark();
@@ -137,6 +149,7 @@ describe('HTTP bad input: 4xx with a JSON {error:{code,message}}', () => {
 
   it('POST with a wrong text is 400', async () => {
     expect((await postMessage(a.http, room, { text: 42 })).status).toBe(400);
+    expect((await postMessage(a.http, room, { text: 'lone \ud800' })).body.error?.code).toBe('invalid_text');
     expect((await postMessage(a.http, room, { text: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).body.error?.code).toBe('text_too_long');
   });
 
@@ -168,6 +181,34 @@ describe('HTTP bad input: 4xx with a JSON {error:{code,message}}', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: { code: 'bad_request' } });
     expect((await fetchJson(`${b.http}/rooms/${room}/messages?since=-1`)).status).toBe(400);
+  });
+
+  it('a query string that is not UTF-8 is 400 bad_request on every transport, never a nick of U+FFFD', async () => {
+    for (const target of [`/sse?rooms=${room}&nick=%ff`, `/xhr-stream?rooms=${room}&nick=%c3%28`, `/poll?rooms=${room}&nick=bob%ff&timeout=0`, `/rooms/${room}/messages?limit=1&x=%80`]) {
+      const answer = await fetchJson(`${a.http}${target}`);
+      expect(answer.status, target).toBe(400);
+      expect(answer.body, target).toMatchObject({ error: { code: 'bad_request', message: 'the query string is not valid UTF-8' } });
+    }
+    const upgrade = new WebSocket(`${a.ws}/ws?nick=%ff`);
+    upgrade.on('error', () => undefined);
+    const status = await new Promise<number>((resolve, reject) => {
+      upgrade.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      upgrade.once('open', () => reject(new Error('the upgrade was accepted')));
+    });
+    upgrade.terminate();
+    expect(status).toBe(400);
+    const euro = await fetchJson<{ events: Array<{ type: string }> }>(`${a.http}/poll?rooms=${room}&nick=${encodeURIComponent('5\u20ac')}&timeout=0`);
+    expect(euro.status).toBe(200);
+  });
+
+  it('an empty since, before, limit or timeout counts as not given (`?since=&limit=`)', async () => {
+    const page = await fetchJson<{ messages: unknown[] }>(`${b.http}/rooms/${room}/messages?since=&limit=`);
+    expect(page.status).toBe(200);
+    expect(Array.isArray(page.body.messages)).toBe(true);
+    expect((await fetchJson(`${b.http}/rooms/${room}/messages?before=&limit=2`)).status).toBe(200);
+    const polled = await fetchJson<{ cursor: string }>(`${b.http}/poll?rooms=${room}&cursor=&timeout=`);
+    expect(polled.status).toBe(200);
+    expect(typeof polled.body.cursor).toBe('string');
   });
 
   it('the node still answers good requests afterwards', async () => {

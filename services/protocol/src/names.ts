@@ -3,6 +3,13 @@ import { ChatError } from './errors.js';
 const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 // Control characters (C0, DEL, C1) and the line/paragraph separators have no place in a nick.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// A surrogate not in a pair: valid in a JS string (and as a JSON `\ud800` escape), not in UTF-8.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether a string is valid Unicode (it survives UTF-8, as Redis and every socket store it). */
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
 
 export function isValidRoom(room: unknown): room is string {
   return typeof room === 'string' && ROOM_PATTERN.test(room);
@@ -19,7 +26,7 @@ export function cleanNick(nick: unknown): string | undefined {
   if (typeof nick !== 'string') return undefined;
   const trimmed = nick.trim();
   const length = [...trimmed].length;
-  return length >= 1 && length <= 32 && !CONTROL.test(trimmed) ? trimmed : undefined;
+  return length >= 1 && length <= 32 && !CONTROL.test(trimmed) && isWellFormed(trimmed) ? trimmed : undefined;
 }
 
 /** Returns the trimmed nick or throws `invalid_nick`. */
@@ -30,11 +37,20 @@ export function validateNick(nick: unknown): string {
   return clean;
 }
 
+/** Whether `text` has more than `max` characters, counted as code points (an emoji is one, as for nicks). */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false; // never more code points than UTF-16 units
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
 /** Returns the text or throws `invalid_text` / `text_too_long`. */
 export function validateText(text: unknown, maxLength: number): string {
   if (typeof text !== 'string' || text.length === 0) throw new ChatError('invalid_text', 'text must be a non-empty string');
-  if (text.length > maxLength) throw new ChatError('text_too_long', `text is longer than ${maxLength} characters`);
+  if (longerThan(text, maxLength)) throw new ChatError('text_too_long', `text is longer than ${maxLength} characters`);
   if (text.trim().length === 0) throw new ChatError('invalid_text', 'text must not be blank');
+  if (!isWellFormed(text)) throw new ChatError('invalid_text', 'text must be valid Unicode (a lone surrogate cannot be stored as UTF-8)');
   return text;
 }
 

@@ -18,6 +18,7 @@ import { mountChatFeatureRoutes } from './routes-chat-features.js';
 import { mountHealthRoutes } from './routes-health.js';
 import { mountSeedRoutes } from './routes-seed.js';
 import { staticFiles } from './static-files.js';
+import { utf8QueryOnly } from './utf8-query.js';
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
@@ -31,6 +32,7 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, cur
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
+  app.use(utf8QueryOnly);
   app.use(staticFiles(PUBLIC_DIR));
   mountHealthRoutes(router, context);
   const reads = new ReadBudget(context);

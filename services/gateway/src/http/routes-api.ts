@@ -15,7 +15,8 @@ const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 function parseInteger(value: unknown, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
+  // `?since=&limit=` (an empty value) means the parameter is not given, as an empty `nick` or `cursor`.
+  if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) throw new ChatError('bad_request', `${name} must be a whole number`);
   const number = Number(value);
   if (number < min || number > max) throw new ChatError('bad_request', `${name} must be between ${min} and ${max}`);

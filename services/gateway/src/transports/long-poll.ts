@@ -12,7 +12,7 @@ const DEFAULT_TIMEOUT_S = 25;
 const MAX_TIMEOUT_S = 30;
 
 function parseTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_S;
+  if (value === undefined || value === '') return DEFAULT_TIMEOUT_S;
   if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value)) throw new ChatError('bad_request', 'timeout must be a number of seconds (0-30)');
   return Math.min(Number(value), MAX_TIMEOUT_S);
 }

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { admit, type Admitted } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { endWithError } from '../http/raw-error.js';
+import { isUtf8Query } from '../http/utf8-query.js';
 import { IdleTicker } from './idle-ticker.js';
 import { serveJsonSocket } from './ws-json.js';
 import { serveLineSocket } from './ws-line.js';
@@ -53,6 +54,7 @@ export class WsGateway {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (this.pusher && url.pathname.startsWith('/app/')) return this.pusher.upgrade(request, socket, head);
     if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return endWithError(socket, 'not_found', 'no WebSocket endpoint here', this.context.config.nodeId);
+    if (!isUtf8Query(url.search.slice(1))) return endWithError(socket, 'bad_request', 'the query string is not valid UTF-8', this.context.config.nodeId);
     const transport = url.pathname === '/ws' ? 'ws' : 'ws_line';
     const nick = cleanNick(url.searchParams.get('nick'));
     admit(this.context, request, transport).then(
