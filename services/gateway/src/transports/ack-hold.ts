@@ -3,6 +3,13 @@ import type { AckEvent, RoomPosition } from '@chat/protocol';
 /** How long an ack may wait for its message before it goes alone (the message was lost to this client). */
 export const ACK_HOLD_MAX_MS = 100;
 
+/**
+ * How long a connection that held nothing stays watched. A sender is added and dropped again at
+ * every few sends otherwise, and a long-lived Set that grows and shrinks makes V8 allocate its
+ * tables in the old generation each time (services/loadgen/src/micro/map-churn.ts).
+ */
+const WATCH_IDLE_MS = 1000;
+
 interface HeldAck {
   readonly room: string;
   readonly offset: number;
@@ -28,7 +35,7 @@ export class AckHoldSweeper {
 
   private sweep(): void {
     const now = performance.now();
-    for (const hold of this.holding) if (!hold.expire(now)) this.holding.delete(hold);
+    for (const hold of this.holding) if (!hold.expire(now) && now - hold.lastHeldAt >= WATCH_IDLE_MS) this.holding.delete(hold);
     if (this.holding.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -47,6 +54,8 @@ export class AckHold {
   /** Per joined room, the last message written to this client (the message is its own position). */
   private readonly positions = new Map<string, RoomPosition>();
   private held: HeldAck[] | undefined;
+  /** When this connection last held an ack (performance.now()). */
+  lastHeldAt = 0;
 
   constructor(
     private readonly write: (frame: Buffer) => void,
@@ -81,7 +90,8 @@ export class AckHold {
   offer(ack: AckEvent, frame: () => Buffer): boolean {
     const position = this.positions.get(ack.room);
     if (ack.duplicate || !position || position.epoch !== ack.epoch || ack.offset <= position.offset) return false;
-    (this.held ??= []).push({ room: ack.room, offset: ack.offset, frame: frame(), heldAt: performance.now() });
+    this.lastHeldAt = performance.now();
+    (this.held ??= []).push({ room: ack.room, offset: ack.offset, frame: frame(), heldAt: this.lastHeldAt });
     this.sweeper.watch(this);
     return true;
   }
