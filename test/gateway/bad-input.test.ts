@@ -80,6 +80,14 @@ describe('WebSocket bad input: a clear error, and the connection stays usable', 
     expect(error.code).toBe('text_too_long');
   });
 
+  it('an error about a frame that does not parse still names its type, room and cid, so the client knows which request failed', async () => {
+    const edit = await client.expectError({ type: 'edit', room, offset: 'x', text: 'y', cid: 'edit-bad-offset' });
+    expect(edit).toMatchObject({ code: 'bad_request', for: 'edit', room, cid: 'edit-bad-offset' });
+    const join = await client.expectError({ type: 'join', room, since: { epoch: 5 } });
+    expect(join).toMatchObject({ code: 'bad_request', for: 'join', room });
+    await stillUsable();
+  });
+
   it('a binary frame gets error binary_not_supported', async () => {
     const from = client.mark();
     client.sendRaw(Buffer.from(JSON.stringify({ type: 'send', room, text: 'bin' })), { binary: true });

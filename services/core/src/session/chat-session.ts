@@ -3,7 +3,9 @@ import type { MessageEnvelope } from '../hub/message-envelope.js';
 import type { RoomHub } from '../hub/room-hub.js';
 import {
   ChatError,
+  isRecord,
   parseClientFrame,
+  parseJson,
   validateCid,
   validateHistoryLimit,
   validateNick,
@@ -24,11 +26,18 @@ import type { TokenBucket } from './token-bucket.js';
 const TYPING_INTERVAL_MS = 1000;
 
 /** What an error names of the frame that caused it: `for` (its type), `room` and `cid` when given. */
-function errorContext(frame: UncheckedClientFrame): Record<string, unknown> {
-  const context: Record<string, unknown> = { for: frame.type };
-  if ('room' in frame && typeof frame.room === 'string') context.room = frame.room.slice(0, 64);
-  if ('cid' in frame && typeof frame.cid === 'string') context.cid = frame.cid.slice(0, 128);
+function errorContext(frame: { readonly type?: unknown; readonly room?: unknown; readonly cid?: unknown }): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  if (typeof frame.type === 'string') context.for = frame.type.slice(0, 64);
+  if (typeof frame.room === 'string') context.room = frame.room.slice(0, 64);
+  if (typeof frame.cid === 'string') context.cid = frame.cid.slice(0, 128);
   return context;
+}
+
+/** The same for a frame that did not parse (a bad `since`, a wrong offset), as far as it is a JSON object: the client can still tell which request failed. */
+function unparsedErrorContext(text: string): Record<string, unknown> {
+  const value = parseJson(text);
+  return isRecord(value) ? errorContext(value) : {};
 }
 
 /** Where a session's output goes; each transport frames it its own way. */
@@ -123,7 +132,7 @@ export class ChatSession implements HubMember {
       frame = parseClientFrame(text);
     } catch (error) {
       this.options.onCommand?.('invalid');
-      this.fail(error);
+      this.fail(error, unparsedErrorContext(text));
       return;
     }
     await this.handleCommand(frame);
