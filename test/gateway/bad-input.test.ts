@@ -219,6 +219,15 @@ describe('HTTP bad input: 4xx with a JSON {error:{code,message}}', () => {
     expect(typeof polled.body.cursor).toBe('string');
   });
 
+  it('a plain GET of /ws or /ws/line is 426 upgrade_required, not a missing file', async () => {
+    for (const path of ['/ws', '/ws/line']) {
+      const response = await fetch(`${a.http}${path}`);
+      expect(response.status, path).toBe(426);
+      expect(response.headers.get('upgrade'), path).toBe('websocket');
+      expect(await response.json(), path).toMatchObject({ error: { code: 'upgrade_required' } });
+    }
+  });
+
   it('the node still answers good requests afterwards', async () => {
     const answer = await postMessage(a.http, room, { text: 'fine', nick: 'ok' });
     expect(answer.status).toBe(201);

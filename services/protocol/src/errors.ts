@@ -22,6 +22,7 @@ export const ERRORS = {
   method_not_allowed: { status: 405, retry: false },
   request_timeout: { status: 408, retry: true },
   frame_too_big: { status: 413, retry: false },
+  upgrade_required: { status: 426, retry: false },
   rate_limited: { status: 429, retry: true },
   too_many_connections: { status: 429, retry: true },
   headers_too_large: { status: 431, retry: false },

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ChatError } from '@chat/protocol';
 import Koa from 'koa';
 import { fileURLToPath } from 'node:url';
 import type { CursorStore } from '@chat/core';
@@ -41,6 +42,11 @@ export function createApp(context: GatewayContext, streams: StreamHeartbeat, cur
   const stopAdmin = mountAdminRoutes(router, context);
   const stopObserving = context.broker.observe(context.metrics.brokerObserver);
   mountSeedRoutes(router, context.config.nodeId);
+  // `/ws` and `/ws/line` are reached by an upgrade (ws-gateway.ts); a plain request is told so, not "no file".
+  router.get(['/ws', '/ws/line'], (ctx) => {
+    ctx.set('Upgrade', 'websocket');
+    throw new ChatError('upgrade_required', `${ctx.path} is a WebSocket endpoint: connect with Upgrade: websocket`);
+  });
   router.get('/sse', eventStreamHandler(context, streams, SSE_FORMAT, cursors));
   router.get('/xhr-stream', eventStreamHandler(context, streams, NDJSON_FORMAT, cursors));
   router.get('/pushlet', eventStreamHandler(context, streams, PUSHLET_FORMAT, cursors));
