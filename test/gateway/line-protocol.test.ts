@@ -128,6 +128,20 @@ describe('the seed line protocol on /ws/line and TCP, across nodes', () => {
   });
 });
 
+describe('/ws/line binary frames', () => {
+  it('a binary frame of UTF-8 is a line; one that is not UTF-8 gets "status ! bad_request: …" and is not published as U+FFFD', async () => {
+    const client = resources.track(await WsLineClient.connect(a.ws));
+    const watcher = resources.track(await JsonWsClient.connect(a.ws));
+    await watcher.join(LOBBY);
+    client.socket.send(Buffer.concat([Buffer.from('msg ! broken '), Buffer.from([0xc3, 0x28, 0xff])]), { binary: true });
+    await client.waitForLine('status ! bad_request: frame is not valid UTF-8');
+    client.socket.send(Buffer.from('msg ! binary but fine \u20ac'), { binary: true });
+    await watcher.waitForMessage(LOBBY, 'binary but fine \u20ac');
+    expect(watcher.messages(LOBBY).some((message) => message.text.includes('broken'))).toBe(false);
+    expect(client.isOpen).toBe(true);
+  });
+});
+
 describe('the TCP acceptor pool (TCP_MAX_CONNECTIONS=2)', () => {
   it('a third connection gets "status ! busy" and is closed; a place frees when one leaves', async () => {
     const c = await startNode('node-c', redis.url, { TCP_PORT: '0', TCP_MAX_CONNECTIONS: '2' });

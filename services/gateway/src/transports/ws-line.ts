@@ -1,3 +1,4 @@
+import { formatNotice } from '@chat/protocol';
 import { TokenLease } from '../auth/token-lease.js';
 import type { GatewayContext } from '../context.js';
 import { wsLineFrameOf } from './frame-cache.js';
@@ -5,7 +6,7 @@ import type { IdleTicker } from './idle-ticker.js';
 import { LineSession } from './line-session.js';
 import { closeFor, type WsAttachment } from './ws-json.js';
 import { WsOutlet } from './ws-outlet.js';
-import { textOf } from './ws-text.js';
+import { strictTextOf, textOf } from './ws-text.js';
 
 /** Serves the seed line protocol (DESIGN 2.4) on one WebSocket, in room `lobby`. */
 export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { ws, socket, coalescer, heartbeat, identity }: WsAttachment): void {
@@ -24,8 +25,11 @@ export function serveLineSocket(context: GatewayContext, ticker: IdleTicker, { w
   const unwatchIdle = ticker.add(session);
   const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
   heartbeat.watch(ws);
-  ws.on('message', (data) => {
-    void session.handleLine(textOf(data));
+  ws.on('message', (data, isBinary) => {
+    const line = isBinary ? strictTextOf(data) : textOf(data);
+    if (line !== undefined) return void session.handleLine(line);
+    metrics.clientError('bad_request');
+    outlet.sendText(formatNotice('bad_request: frame is not valid UTF-8'));
   });
   ws.on('error', () => undefined);
   ws.once('close', () => {

@@ -1,8 +1,23 @@
 import type { RawData } from 'ws';
 
-/** The text of a WebSocket text frame (ws hands it over as a Buffer, or as fragments). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function bytesOf(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** The text of a WebSocket text frame (ws hands it over as a Buffer, or as fragments; it checked the UTF-8). */
 export function textOf(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
+  return bytesOf(data).toString('utf8');
+}
+
+/** The text of a binary frame, or undefined when it is not UTF-8 (ws checks only text frames). */
+export function strictTextOf(data: RawData): string | undefined {
+  try {
+    return utf8.decode(bytesOf(data));
+  } catch {
+    return undefined;
+  }
 }
