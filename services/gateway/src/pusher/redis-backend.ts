@@ -31,6 +31,9 @@ export interface RedisPusherOptions {
   readonly logger: Logger;
 }
 
+/** A failed resubscription is tried again after this long while the link is up (a reconnect also retries). */
+const RESUBSCRIBE_RETRY_MS = 500;
+
 const memberAddedFrame = (channel: string, member: PresenceMember): string =>
   `{"event":"pusher_internal:member_added","channel":${JSON.stringify(channel)},"data":${JSON.stringify(`{"user_id":${JSON.stringify(member.id)},"user_info":${member.infoJson}}`)}}`;
 
@@ -215,11 +218,18 @@ export class RedisPusherBackend implements PusherBackend {
     this.wasReady = ready;
   }
 
-  /** After a reconnect (autoResubscribe is off in the core's factory): every channel of ours again. */
+  /**
+   * After a reconnect (autoResubscribe is off in the core's factory): every channel of ours again.
+   * A failure while the link stays up is retried shortly, as the broker's resync is: waiting for
+   * the next reconnect would leave this node's Pusher clients without events meanwhile.
+   */
   private async resubscribe(): Promise<void> {
     if (this.stopped || this.listened.size === 0) return;
     await this.redis.subscribe([...this.listened]).catch((error: unknown) => {
-      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'pusher channels not resubscribed; retrying on the next reconnect');
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'pusher channels not resubscribed; retrying');
+      setTimeout(() => {
+        if (this.redis.isReady()) void this.resubscribe();
+      }, RESUBSCRIBE_RETRY_MS).unref();
     });
   }
 }
