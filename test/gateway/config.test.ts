@@ -111,6 +111,12 @@ describe('the gateway process: bad configuration exits at start with status 1 an
     expect(exit.stderr).toMatch(/PORT: must be a whole number/);
   });
 
+  it('a value checked when the node starts (TRUSTED_PROXIES=not-a-cidr)', async () => {
+    const exit = await runGateway({ PORT: '0', HOST: '127.0.0.1', TRUSTED_PROXIES: 'not-a-cidr' });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/TRUSTED_PROXIES: 'not-a-cidr' is not an address or CIDR/);
+  });
+
   it('a HOST this machine has no address for', async () => {
     const exit = await runGateway({ PORT: '0', HOST: '192.0.2.1' });
     expect(exit.code).toBe(1);
