@@ -128,6 +128,20 @@ describe('the seed line protocol on /ws/line and TCP, across nodes', () => {
   });
 });
 
+describe('a line client that speaks as soon as it is connected (Redis: its lobby join takes a round trip)', () => {
+  it('hears its own "msg !" back, on TCP and on /ws/line, as every lobby client does', async () => {
+    const clients = await Promise.all([
+      ...Array.from({ length: 4 }, () => TcpLineClient.connect(a.tcpPort)),
+      ...Array.from({ length: 4 }, () => WsLineClient.connect(b.ws)),
+    ]);
+    clients.forEach((client, index) => {
+      resources.track(client);
+      client.send(`msg ! first words ${index}`);
+    });
+    await Promise.all(clients.map((client, index) => client.waitForLine(new RegExp(`^output ! guest-\\S+: first words ${index}$`), { timeoutMs: 5000 })));
+  });
+});
+
 describe('/ws/line binary frames', () => {
   it('a binary frame of UTF-8 is a line; one that is not UTF-8 gets "status ! bad_request: …" and is not published as U+FFFD', async () => {
     const client = resources.track(await WsLineClient.connect(a.ws));

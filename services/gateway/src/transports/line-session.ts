@@ -22,6 +22,8 @@ export class LineSession implements Idler {
   lastActivity = Date.now();
   private readonly session: ChatSession;
   private closed = false;
+  /** The lobby join: lines wait for it, so a client that speaks at once still hears its own message. */
+  private joined: Promise<void> = Promise.resolve();
 
   constructor(
     context: GatewayContext,
@@ -44,11 +46,14 @@ export class LineSession implements Idler {
   }
 
   start(): Promise<void> {
-    return this.session.handleCommand({ type: 'join', room: LINE_ROOM });
+    this.joined = this.session.handleCommand({ type: 'join', room: LINE_ROOM });
+    return this.joined;
   }
 
   async handleLine(line: string): Promise<void> {
     this.lastActivity = Date.now();
+    // Awaited by every line, so lines keep their order (a session's commands never reject).
+    await this.joined;
     const command = parseLineCommand(line);
     switch (command.kind) {
       case 'msg':
