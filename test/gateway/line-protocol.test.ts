@@ -140,6 +140,15 @@ describe('a line client that speaks as soon as it is connected (Redis: its lobby
     });
     await Promise.all(clients.map((client, index) => client.waitForLine(new RegExp(`^output ! guest-\\S+: first words ${index}$`), { timeoutMs: 5000 })));
   });
+
+  it('a TCP client that sends one line and hangs up at once (`printf … | nc`) still has its message delivered', async () => {
+    const watcher = resources.track(await JsonWsClient.connect(b.ws));
+    await watcher.join(LOBBY);
+    const client = await TcpLineClient.connect(a.tcpPort);
+    client.socket.end('msg ! said and gone\n');
+    await client.waitForEnd();
+    await watcher.waitForMessage(LOBBY, 'said and gone');
+  });
 });
 
 describe('/ws/line binary frames', () => {
