@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import type { ErrorEvent } from '@chat/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -7,6 +6,7 @@ import { isError } from './helpers/frames.js';
 import { startNode, useTwoNodes, type TestNode } from './helpers/gateway-nodes.js';
 import { fetchJson, postMessage } from './helpers/http-client.js';
 import { JsonWsClient } from './helpers/json-ws-client.js';
+import { bodyOf, rawHandshake } from './helpers/raw-handshake.js';
 import { Resources } from './helpers/resources.js';
 
 const MAX_TEXT_LENGTH = 50;
@@ -230,18 +230,11 @@ describe('HTTP bad input: 4xx with a JSON {error:{code,message}}', () => {
   });
 
   it('a malformed WebSocket handshake is refused in the JSON error shape, not a text/html page', async () => {
-    const handshake = (headers: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const socket = connect(a.port, '127.0.0.1', () => socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${headers}\r\n`));
-        let answer = '';
-        socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-        socket.on('close', () => resolve(answer));
-        socket.on('error', reject);
-      });
+    const handshake = (headers: string): Promise<string> => rawHandshake(a.port, '/ws', headers);
     const noKey = await handshake('Sec-WebSocket-Version: 13\r\n');
     expect(noKey).toMatch(/^HTTP\/1\.1 400 /);
     expect(noKey).toMatch(/content-type: application\/json/i);
-    expect(JSON.parse(noKey.slice(noKey.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'bad_request' } });
+    expect(bodyOf(noKey)).toMatchObject({ error: { code: 'bad_request' } });
     const badVersion = await handshake('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n');
     expect(badVersion).toMatch(/^HTTP\/1\.1 400 /);
     expect(badVersion).toMatch(/sec-websocket-version: 13, 8/i);

@@ -2,6 +2,7 @@ import { Collector } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startNode, type TestNode } from '../gateway/helpers/gateway-nodes.js';
+import { bodyOf, rawHandshake } from '../gateway/helpers/raw-handshake.js';
 import { APP, appsFile, serverSdk } from './support/pusher-cluster.js';
 import { collect, connected, disconnect, pusherClient, subscribed } from './support/pusher-client.js';
 
@@ -107,6 +108,15 @@ describe('the Pusher connection: handshake, pings and error codes', () => {
     const socket = new RawPusherSocket(new WebSocket(`ws://127.0.0.1:${node.port}/app/${APP.key}?protocol=7`, { headers: { Origin: 'https://app.example' } }));
     sockets.push(socket);
     await socket.event('pusher:connection_established');
+  });
+
+  it('refuses a malformed handshake in the JSON error shape, as /ws does, not with a text/html page', async () => {
+    const noKey = await rawHandshake(node.port, `/app/${APP.key}?protocol=7`, 'Sec-WebSocket-Version: 13\r\n');
+    expect(noKey).toMatch(/^HTTP\/1\.1 400 /);
+    expect(noKey).toMatch(/content-type: application\/json/i);
+    expect(bodyOf(noKey)).toMatchObject({ error: { code: 'bad_request' } });
+    const badVersion = await rawHandshake(node.port, `/app/${APP.key}?protocol=7`, 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n');
+    expect(badVersion).toMatch(/sec-websocket-version: 13, 8/i);
   });
 
   it('answers a malformed frame with pusher:error and keeps the connection', async () => {

@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import type { RedisConnections } from '@chat/core/redis-topology';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
+import { answerMalformedHandshakes } from '../transports/handshake-errors.js';
 import { WsOutlet } from '../transports/ws-outlet.js';
 import { WriteCoalescer } from '../transports/write-coalescer.js';
 import { ActivityWatch } from './activity-watch.js';
@@ -62,6 +63,7 @@ export class PusherServer {
     this.watch = new ActivityWatch(settings.activityTimeoutS * 1000, settings.pongTimeoutMs);
     this.webhooks = new WebhookSender(backend, settings.apps, metrics, logger);
     this.server = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+    answerMalformedHandshakes(this.server, config.nodeId);
   }
 
   get enabled(): boolean {

@@ -1,12 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { ChatError, DISCONNECTS, cleanNick } from '@chat/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { admit, type Admitted } from '../admission.js';
 import type { GatewayContext } from '../context.js';
 import { endWithError } from '../http/raw-error.js';
 import { isUtf8Query } from '../http/utf8-query.js';
+import { answerMalformedHandshakes } from './handshake-errors.js';
 import { IdleTicker } from './idle-ticker.js';
 import { serveJsonSocket } from './ws-json.js';
 import { serveLineSocket } from './ws-line.js';
@@ -37,8 +37,7 @@ export class WsGateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    // ws answers a malformed handshake with a text/html page; ours gets the JSON error shape like every refusal.
-    this.server.on('wsClientError', (error: Error, socket: Duplex) => this.refuseHandshake(error, socket));
+    answerMalformedHandshakes(this.server, context.config.nodeId);
     this.heartbeat = new WsHeartbeat(context.config.wsHeartbeatMs);
     this.idleTicker = new IdleTicker(context.config.idleTickMs);
   }
@@ -73,14 +72,6 @@ export class WsGateway {
     const attachment = { ws, socket, coalescer: this.coalescer, ackSweeper: this.ackSweeper, heartbeat: this.heartbeat, identity: admitted.identity };
     if (transport === 'ws_line') serveLineSocket(this.context, this.idleTicker, attachment);
     else serveJsonSocket(this.context, nick === undefined ? attachment : { ...attachment, nick });
-  }
-
-  /** A handshake ws refused (no key, an unknown version, not a GET), answered in our error shape. */
-  private refuseHandshake(error: Error, socket: Duplex): void {
-    const code = error.message === 'Invalid HTTP method' ? 'method_not_allowed' : 'bad_request';
-    // RFC 6455 4.4: a version the server does not speak is answered with the ones it does.
-    const headers: Record<string, string> = error.message.includes('Sec-WebSocket-Version') ? { 'Sec-WebSocket-Version': '13, 8' } : {};
-    endWithError(socket, code, error.message, this.context.config.nodeId, headers);
   }
 
   /**
