@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { BrokerHealthEvent, BrokerHealthListener } from '@chat/core';
@@ -75,6 +76,20 @@ describe('a node that loses its broker', () => {
     expect(reaction.refusing).toBe(false);
     expect(held.filter((client) => client.movedAt !== undefined).length).toBe(movedThen);
     expect(movedThen).toBeLessThan(held.length);
+  });
+
+  it('a node that drains while its broker is lost stops moving clients and does not log the broker as back', async () => {
+    const broker = new FlippableBroker();
+    const held = clients(3);
+    const lines: string[] = [];
+    const recording = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const reaction = new BrokerLossReaction(broker, () => held, { graceMs: 20, spreadMs: 60_000 }, recording);
+    broker.set(false);
+    await eventually(() => reaction.refusing, { timeoutMs: 3_000, what: 'the node reacting to the loss' });
+    reaction.stop();
+    expect(reaction.refusing).toBe(false);
+    expect(lines.some((line) => line.includes('broker lost'))).toBe(true);
+    expect(lines.filter((line) => line.includes('broker back'))).toEqual([]);
   });
 
   it('a node that drains does not also react to its own broker stopping', async () => {

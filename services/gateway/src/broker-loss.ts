@@ -48,8 +48,8 @@ export class BrokerLossReaction {
 
   /** For a node that drains and exits: its own broker stop is no loss to react to. */
   stop(): void {
-    this.recovered();
     this.stopped = true;
+    this.reset();
   }
 
   private lost(): void {
@@ -78,6 +78,11 @@ export class BrokerLossReaction {
   private recovered(): void {
     if (this.lostSince === undefined) return;
     if (this.active) this.logger.info({ lostForMs: Date.now() - this.lostSince, notMoved: this.moveTimers.size }, 'broker back: taking clients again');
+    this.reset();
+  }
+
+  /** Takes clients again and stops moving the rest. */
+  private reset(): void {
     this.lostSince = undefined;
     this.active = false;
     clearTimeout(this.graceTimer);
