@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import type { ErrorEvent } from '@chat/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -149,6 +150,20 @@ describe('HTTP bad input: 4xx with a JSON {error:{code,message}}', () => {
     const answer = await rawPost('text=hello', 'application/x-www-form-urlencoded');
     expect([400, 415]).toContain(answer.status);
     expect(typeof answer.code).toBe('string');
+  });
+
+  it('curl -d with a JSON body is taken without the JSON content type; a browser (Origin) must send application/json', async () => {
+    const curl = (...args: string[]): Promise<string> =>
+      new Promise((resolve, reject) => execFile('curl', ['-sS', '-w', ' %{http_code}', ...args, `${a.http}/rooms/${room}/messages`], (error: Error | null, stdout: string) => (error ? reject(error) : resolve(stdout))));
+    const plain = await curl('-d', '{"text":"from curl","nick":"shell"}');
+    expect(plain).toMatch(/ 201$/);
+    expect(JSON.parse(plain.slice(0, -4))).toMatchObject({ room, duplicate: false });
+    const history = await fetchJson<{ messages: Array<{ text: string }> }>(`${a.http}/rooms/${room}/messages?limit=1`);
+    expect(history.body.messages.at(-1)?.text).toBe('from curl');
+    const fromPage = await curl('-H', `Origin: http://127.0.0.1:${a.port}`, '-d', '{"text":"from a form"}');
+    expect(fromPage).toMatch(/ 400$/);
+    expect(JSON.parse(fromPage.slice(0, -4))).toMatchObject({ error: { code: 'bad_request', message: 'send the body as application/json' } });
+    expect(await curl('-d', 'text=hello')).toMatch(/"code":"bad_json".* 400$/);
   });
 
   it('POST with a body larger than MAX_FRAME_BYTES is 413', async () => {
