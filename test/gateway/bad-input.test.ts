@@ -34,6 +34,19 @@ describe('WebSocket bad input: a clear error, and the connection stays usable', 
     await watcher.join(room);
   });
 
+  it('a ?nick= that is no valid nick: welcome with a guest nick, then an invalid_nick error saying so, and the connection works', async () => {
+    const guest = resources.track(await JsonWsClient.connect(a.ws, { nick: 'n'.repeat(33) }));
+    expect(guest.welcome.nick).toMatch(/^guest-/);
+    const error = await guest.next((frame): frame is ErrorEvent => isError(frame, 'invalid_nick'));
+    expect(error).toMatchObject({ code: 'invalid_nick' });
+    expect(error.message).toContain(guest.welcome.nick);
+    await guest.join(room);
+    const named = resources.track(await JsonWsClient.connect(a.ws, { nick: 'fine-nick' }));
+    expect(named.welcome.nick).toBe('fine-nick');
+    await named.join(room);
+    expect(named.frames.items.filter((frame) => frame.type === 'error')).toEqual([]);
+  });
+
   /** Proves the connection still works: a good send is acked and delivered across nodes. */
   async function stillUsable(): Promise<void> {
     goodSends += 1;

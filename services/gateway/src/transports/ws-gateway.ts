@@ -58,20 +58,22 @@ export class WsGateway {
     if (url.pathname !== '/ws' && url.pathname !== '/ws/line') return endWithError(socket, 'not_found', 'no WebSocket endpoint here', this.context.config.nodeId);
     if (!isUtf8Query(url.search.slice(1))) return endWithError(socket, 'bad_request', 'the query string is not valid UTF-8', this.context.config.nodeId);
     const transport = url.pathname === '/ws' ? 'ws' : 'ws_line';
-    const nick = cleanNick(url.searchParams.get('nick'));
+    const asked = url.searchParams.get('nick');
+    const nick = cleanNick(asked);
+    const refusedNick = asked !== null && asked !== '' && nick === undefined;
     admit(this.context, request, transport).then(
       (admitted) => {
         socket.once('close', admitted.release);
-        this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => this.serve(ws, socket, transport, admitted, nick));
+        this.server.handleUpgrade(request, socket, head, (ws: WebSocket) => this.serve(ws, socket, transport, admitted, nick, refusedNick));
       },
       (error: unknown) => this.turnAway(request, socket, head, error),
     );
   }
 
-  private serve(ws: WebSocket, socket: Socket, transport: 'ws' | 'ws_line', admitted: Admitted, nick: string | undefined): void {
+  private serve(ws: WebSocket, socket: Socket, transport: 'ws' | 'ws_line', admitted: Admitted, nick: string | undefined, refusedNick: boolean): void {
     const attachment = { ws, socket, coalescer: this.coalescer, ackSweeper: this.ackSweeper, heartbeat: this.heartbeat, identity: admitted.identity };
     if (transport === 'ws_line') serveLineSocket(this.context, this.idleTicker, attachment);
-    else serveJsonSocket(this.context, nick === undefined ? attachment : { ...attachment, nick });
+    else serveJsonSocket(this.context, nick === undefined ? { ...attachment, refusedNick } : { ...attachment, nick });
   }
 
   /**

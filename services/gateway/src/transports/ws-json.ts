@@ -21,6 +21,8 @@ export interface WsAttachment {
   readonly heartbeat: WsHeartbeat;
   readonly identity: Identity;
   readonly nick?: string;
+  /** A `?nick=` that is no valid nick: the client keeps a guest nick and is told why after `welcome`. */
+  readonly refusedNick?: boolean;
 }
 
 /** Closes a WebSocket for one of the protocol's disconnect causes. */
@@ -30,7 +32,7 @@ export function closeFor(ws: WebSocket, cause: keyof typeof DISCONNECTS): void {
 }
 
 /** Serves the JSON protocol (DESIGN 2.3) on one WebSocket. */
-export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, ackSweeper, heartbeat, identity, nick }: WsAttachment): void {
+export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer, ackSweeper, heartbeat, identity, nick, refusedNick }: WsAttachment): void {
   const { metrics, config } = context;
   const lease = new TokenLease(identity, (token) => context.authenticate(token), () => closeFor(ws, 'token_expired'));
   // Made at the first join: a connection that joins nothing pays nothing for it.
@@ -85,4 +87,8 @@ export function serveJsonSocket(context: GatewayContext, { ws, socket, coalescer
     void session.close().finally(untrack);
   });
   session.welcome();
+  if (refusedNick) {
+    metrics.clientError('invalid_nick');
+    outlet.sendFrame(wsEventFrameOf({ type: 'error', code: 'invalid_nick', message: `?nick= must be 1-32 characters without control characters; you are ${session.nick}` }));
+  }
 }
