@@ -1,7 +1,6 @@
 import { ChatError } from '@chat/protocol';
 import type { Context } from 'koa';
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
+import { utf8Text } from '../utf8.js';
 
 /**
  * Reads a JSON object body of at most `limit` bytes; every problem is a clear ChatError. A browser
@@ -24,12 +23,8 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<Record<
     }
     chunks.push(chunk);
   }
-  let text: string;
-  try {
-    text = decoder.decode(Buffer.concat(chunks));
-  } catch {
-    throw new ChatError('bad_request', 'body is not valid UTF-8');
-  }
+  const text = utf8Text(Buffer.concat(chunks));
+  if (text === undefined) throw new ChatError('bad_request', 'body is not valid UTF-8');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,4 +1,5 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { utf8Text } from '../utf8.js';
+
 const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 
@@ -55,12 +56,8 @@ export class LineReader {
     }
     const line = bytes.at(-1) === RETURN ? bytes.subarray(0, -1) : bytes;
     if (line.length > this.maxBytes) return this.events.tooLong();
-    let text: string;
-    try {
-      text = utf8.decode(line);
-    } catch {
-      return this.events.notUtf8();
-    }
+    const text = utf8Text(line);
+    if (text === undefined) return this.events.notUtf8();
     this.events.line(text);
   }
 }

@@ -1,6 +1,5 @@
 import type { RawData } from 'ws';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { utf8Text } from '../utf8.js';
 
 function bytesOf(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -15,9 +14,5 @@ export function textOf(data: RawData): string {
 
 /** The text of a binary frame, or undefined when it is not UTF-8 (ws checks only text frames). */
 export function strictTextOf(data: RawData): string | undefined {
-  try {
-    return utf8.decode(bytesOf(data));
-  } catch {
-    return undefined;
-  }
+  return utf8Text(bytesOf(data));
 }
