@@ -121,6 +121,12 @@ function toMember(value: unknown): PresenceMember | undefined {
 /** The stored payloads of messages decoded whole (edits, deletes, history reads), by message. */
 const parsedPayloads = new WeakMap<RoomPosition, string>();
 
+/** Keeps a message's stored payload for storedPayloadOf; passes the message through. */
+function withPayload(message: RoomMessage | undefined, payload: string): RoomMessage | undefined {
+  if (message) parsedPayloads.set(message, payload);
+  return message;
+}
+
 /** Decodes a stored message; undefined for anything malformed. */
 export function decodeStoredMessage(room: string, payload: string): RoomMessage | undefined {
   try {
@@ -133,9 +139,7 @@ export function decodeStoredMessage(room: string, payload: string): RoomMessage 
 
 /** As decodeStoredMessage, for a message a room will deliver: storedPayloadOf gives its payload back. */
 export function decodeDeliveredMessage(room: string, payload: string): RoomMessage | undefined {
-  const message = decodeStoredMessage(room, payload);
-  if (message) parsedPayloads.set(message, payload);
-  return message;
+  return withPayload(decodeStoredMessage(room, payload), payload);
 }
 
 /** The payload a message was decoded from, exactly as stored; '' for a position that is no decoded message. */
@@ -170,9 +174,7 @@ export function decodeChannelPayload(room: string, payload: string): RoomMessage
       return listed.map(toMember).flatMap((member) => (member ? [{ room, event, member }] : []));
     }
     if ('signal' in value) return toSignal(room, value.signal);
-    const message = toMessage(room, value);
-    if (message) parsedPayloads.set(message, payload);
-    return message;
+    return withPayload(toMessage(room, value), payload);
   } catch {
     return undefined;
   }

@@ -155,7 +155,6 @@ export class RedisPresence {
     );
   }
 
-
   private ownHash(room: string): string {
     return `${this.settings.keys.room(room).presenceNodePrefix}${this.settings.nodeId}`;
   }
